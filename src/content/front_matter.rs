@@ -1,0 +1,1 @@
+//! Placeholder: front_matter parsing (being written).

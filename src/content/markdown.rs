@@ -1,0 +1,1 @@
+//! Placeholder: markdown parsing (being written).

@@ -1,0 +1,105 @@
+//! Stage 2 of the pipeline: the files in `content/` into a [`Corpus`] of
+//! [`Article`]s.
+//!
+//! `load` walks the folder, `front_matter` splits and reads the YAML block,
+//! `markdown` renders `.md` bodies and `text` turns raw pasted news text into
+//! paragraphs, a title and a body.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+pub mod front_matter;
+pub mod load;
+pub mod markdown;
+pub mod text;
+
+pub use load::load;
+
+/// The folder (under the site root) that holds the articles.
+pub const CONTENT_DIR: &str = "content";
+
+/// The format an article was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `.md` / `.markdown`: CommonMark with tables, footnotes, strikethrough.
+    Markdown,
+    /// `.txt`: raw news text pasted from a website.
+    Text,
+}
+
+/// Where an article's date came from; templates and warnings use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateSource {
+    /// The `date` field of the front matter.
+    FrontMatter,
+    /// A `YYYY-MM-DD` prefix of the file name.
+    FileName,
+    /// A `YYYY/MM/DD` folder path.
+    FolderPath,
+    /// The file's modification time (a warning is given).
+    ModifiedTime,
+}
+
+/// One news article, parsed and ready for analysis.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Article {
+    /// Path of the source file relative to the site root, `/`-separated
+    /// (e.g. `content/2024/05/vote.md`); used in messages and the analysis
+    /// output.
+    pub source_path: PathBuf,
+    /// URL-safe unique name: the article lives at `/articles/<slug>/`.
+    pub slug: String,
+    /// The headline (front matter, else inferred from the text).
+    pub title: String,
+    /// Publication time, with the offset it was written in (or the site's).
+    pub date: DateTime<FixedOffset>,
+    /// The calendar day in the site's time zone; days and weeks use it.
+    pub local_date: NaiveDate,
+    /// Where `date` came from.
+    pub date_source: DateSource,
+    /// Time of the last update, if the front matter gives one.
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// Topics as written in the front matter (trimmed, duplicates removed,
+    /// in the order given). Empty when the article names none.
+    pub topics: Vec<String>,
+    /// The outlet that published it (e.g. "The Daily Planet").
+    pub source: Option<String>,
+    /// Link to the original.
+    pub source_url: Option<String>,
+    /// Who wrote it.
+    pub author: Option<String>,
+    /// Front matter `summary`, else the first paragraph cut at a word
+    /// boundary; plain text.
+    pub summary: String,
+    /// Lead image URL or path, from the front matter.
+    pub image: Option<String>,
+    /// Language code: the article's `lang`, else the site's `language`.
+    pub lang: String,
+    /// Drafts are only loaded with `--drafts`.
+    pub draft: bool,
+    /// Front matter keys that are not standard fields, for templates.
+    pub extra: BTreeMap<String, serde_json::Value>,
+    /// The body as HTML (safe to embed as is).
+    pub body_html: String,
+    /// The body as plain text, paragraphs separated by a blank line;
+    /// boilerplate already removed. Analysis reads this.
+    pub text: String,
+    /// Words in `text`.
+    pub word_count: usize,
+    /// Estimated minutes to read, at least 1.
+    pub reading_minutes: usize,
+    /// The format of the source file.
+    pub format: Format,
+}
+
+/// All articles of a site, sorted by date (oldest first) then slug, so every
+/// later stage sees them in one stable order.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Corpus {
+    /// The articles; an `article_idx` elsewhere is an index into this.
+    pub articles: Vec<Article>,
+}

@@ -1,0 +1,1 @@
+//! Placeholder: text parsing (being written).

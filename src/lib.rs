@@ -1,0 +1,227 @@
+//! `digest` turns a folder of news articles into a static digest site.
+//!
+//! The pipeline runs one way, one module a stage:
+//! [`config`] → [`content`] → [`analyse`] → [`group`] → [`render`] →
+//! [`output`]. [`build`] runs all of it; [`check`] runs all but the writing.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub mod analyse;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod group;
+pub mod output;
+pub mod render;
+
+pub use config::Config;
+pub use error::{Diagnostic, Error, Severity};
+
+/// What `digest build` (or `check`, or `serve`) was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The site's root folder (the one with `site.toml`).
+    pub root: PathBuf,
+    /// Write here instead of the configured `output_dir` (relative paths are
+    /// relative to the current folder, as a user typing `--output` expects).
+    pub output_dir: Option<PathBuf>,
+    /// Include articles marked `draft: true`.
+    pub include_drafts: bool,
+    /// Use this base URL instead of the one in `site.toml`.
+    pub base_url: Option<String>,
+    /// Add the live-reload script to every page (`digest serve`).
+    pub live_reload: bool,
+}
+
+/// How long one stage of the pipeline took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageTiming {
+    /// The stage: `config`, `load`, `analyse`, `group`, `render`, `write`.
+    pub stage: &'static str,
+    /// Wall time spent in it.
+    pub elapsed: Duration,
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Articles built (drafts excluded unless asked for).
+    pub n_articles: usize,
+    /// Topics, hand-written and automatic.
+    pub n_topics: usize,
+    /// Days that have articles.
+    pub n_days: usize,
+    /// Output files the site has (pages and static files).
+    pub n_files: usize,
+    /// Output files whose bytes changed and were written.
+    pub n_written: usize,
+    /// Where the site was written (none for `check`).
+    pub output_dir: Option<PathBuf>,
+    /// Warnings that did not stop the build.
+    pub warnings: Vec<Diagnostic>,
+    /// Time per stage, in pipeline order.
+    pub timings: Vec<StageTiming>,
+    /// Wall time of the whole build.
+    pub elapsed: Duration,
+}
+
+/// A site taken through every stage but writing.
+#[derive(Debug)]
+pub struct Generated {
+    /// The settings in force.
+    pub config: Config,
+    /// The articles.
+    pub corpus: content::Corpus,
+    /// Related stories, threads, topics, duplicates.
+    pub analysis: analyse::Analysis,
+    /// Topics, days, weeks, months.
+    pub digest: group::Digest,
+    /// Every rendered page.
+    pub pages: Vec<render::Page>,
+    /// Warnings found on the way.
+    pub warnings: Vec<Diagnostic>,
+    /// Time per stage so far.
+    pub timings: Vec<StageTiming>,
+}
+
+/// Loads, analyses, groups and renders the site, without writing.
+///
+/// Errs with every problem found (warnings included, sorted by file and
+/// line) when any input has an error.
+pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |stage: &'static str, timings: &mut Vec<StageTiming>| {
+        let now = Instant::now();
+        timings.push(StageTiming {
+            stage,
+            elapsed: now - clock,
+        });
+        clock = now;
+    };
+
+    let mut config = Config::load(&options.root)?;
+    if let Some(url) = &options.base_url {
+        config
+            .set_base_url(url)
+            .map_err(|message| Error::Input(vec![Diagnostic::error("--base-url", message)]))?;
+    }
+    lap("config", &mut timings);
+
+    let (corpus, mut diagnostics) = content::load(&options.root, &config, options.include_drafts);
+    lap("load", &mut timings);
+    // A template that does not compile is reported with the content
+    // problems, so one run lists everything.
+    let theme = render::Theme::load(&options.root);
+    if let Err(problems) = &theme {
+        diagnostics.extend(problems.iter().cloned());
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.sort();
+        return Err(Error::Input(diagnostics));
+    }
+    let theme = match theme {
+        Ok(theme) => theme,
+        // Unreachable in practice: a theme error was pushed above and
+        // returned; keep the compiler and reader certain of it.
+        Err(problems) => return Err(Error::Input(problems)),
+    };
+
+    let analysis = analyse::run(&corpus, &config);
+    lap("analyse", &mut timings);
+    let digest = group::run(&corpus, &analysis, &config);
+    lap("group", &mut timings);
+
+    let data = render::SiteData {
+        config: &config,
+        corpus: &corpus,
+        analysis: &analysis,
+        digest: &digest,
+    };
+    let render_options = render::RenderOptions {
+        live_reload: options.live_reload,
+    };
+    let pages = match render::site(data, &theme, &render_options) {
+        Ok(pages) => pages,
+        Err(problems) => {
+            diagnostics.extend(problems);
+            diagnostics.sort();
+            return Err(Error::Input(diagnostics));
+        }
+    };
+    lap("render", &mut timings);
+    diagnostics.sort();
+    Ok(Generated {
+        config,
+        corpus,
+        analysis,
+        digest,
+        pages,
+        warnings: diagnostics,
+        timings,
+    })
+}
+
+/// The output folder a build writes to.
+pub fn output_dir(options: &BuildOptions, config: &Config) -> PathBuf {
+    match &options.output_dir {
+        Some(dir) => dir.clone(),
+        None => options.root.join(&config.output_dir),
+    }
+}
+
+/// Builds the site into its output folder.
+///
+/// Errs with every problem found; on error the previous output is left
+/// exactly as it was.
+pub fn build(options: &BuildOptions) -> Result<Report, Error> {
+    let started = Instant::now();
+    let generated = generate(options)?;
+    let out = output_dir(options, &generated.config);
+    output::guard_output_dir(&options.root, &out)?;
+    let write_started = Instant::now();
+    let stats = output::write(
+        &out,
+        &generated.pages,
+        &options.root.join(output::STATIC_DIR),
+    )?;
+    let mut report = report_of(&generated, started);
+    report.timings.push(StageTiming {
+        stage: "write",
+        elapsed: write_started.elapsed(),
+    });
+    report.n_files = stats.n_files;
+    report.n_written = stats.n_written;
+    report.output_dir = Some(out);
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Does everything a build does but write; reports every problem at once.
+pub fn check(options: &BuildOptions) -> Result<Report, Error> {
+    let started = Instant::now();
+    let generated = generate(options)?;
+    let mut report = report_of(&generated, started);
+    report.n_files = generated.pages.len();
+    Ok(report)
+}
+
+fn report_of(generated: &Generated, started: Instant) -> Report {
+    Report {
+        n_articles: generated.corpus.articles.len(),
+        n_topics: generated.digest.topics.len(),
+        n_days: generated.digest.days.len(),
+        n_files: 0,
+        n_written: 0,
+        output_dir: None,
+        warnings: generated.warnings.clone(),
+        timings: generated.timings.clone(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// `path` relative to `root` when it is inside it, for messages.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
