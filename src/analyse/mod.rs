@@ -7,6 +7,8 @@
 use crate::config::Config;
 use crate::content::Corpus;
 
+pub mod topics;
+
 /// Whether a related story came before or after the article it is listed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,32 +84,17 @@ pub struct Analysis {
 /// Until the text analysis lands this only gives every article its own
 /// topics, or the site's `default_topic` when it has none.
 pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
-    let articles = corpus
-        .articles
-        .iter()
-        .map(|article| {
-            let topics = if article.topics.is_empty() {
-                vec![TopicAssignment {
-                    name: config.default_topic.clone(),
-                    automatic: true,
-                }]
-            } else {
-                article
-                    .topics
-                    .iter()
-                    .map(|name| TopicAssignment {
-                        name: name.clone(),
-                        automatic: false,
-                    })
-                    .collect()
-            };
-            ArticleAnalysis {
-                topics,
-                related: Vec::new(),
-                thread_idx: None,
-                duplicate_of: None,
-                duplicates: Vec::new(),
-            }
+    let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
+    let vectors = vec![Vec::new(); corpus.articles.len()];
+    let assigned = topics::assign(&vectors, &[], &given, config);
+    let articles = assigned
+        .into_iter()
+        .map(|topics| ArticleAnalysis {
+            topics,
+            related: Vec::new(),
+            thread_idx: None,
+            duplicate_of: None,
+            duplicates: Vec::new(),
         })
         .collect();
     Analysis {
