@@ -179,7 +179,8 @@ def files_by_section(folder):
     for parent, _, files in os.walk(folder):
         rel = os.path.relpath(parent, folder)
         section = "/" if rel == "." else rel.split(os.sep)[0]
-        counts[section] = counts.get(section, 0) + len(files)
+        if files:
+            counts[section] = counts.get(section, 0) + len(files)
     return dict(sorted(counts.items()))
 
 
