@@ -4,7 +4,9 @@
 //! [`config`] → [`content`] → [`analyse`] → [`group`] → [`render`] →
 //! [`output`]. [`build`] runs all of it; [`check`] runs all but the writing.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub mod analyse;
@@ -14,6 +16,8 @@ pub mod error;
 pub mod group;
 pub mod output;
 pub mod render;
+pub mod scaffold;
+pub mod serve;
 
 pub use config::Config;
 pub use error::{Diagnostic, Error, Severity};
@@ -32,6 +36,38 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Add the live-reload script to every page (`digest serve`).
     pub live_reload: bool,
+    /// Told the name of each stage as it starts (for a progress display).
+    pub progress: ProgressHook,
+}
+
+/// A callback told the name of each pipeline stage as it starts, so the
+/// command line can show progress without the library knowing about
+/// terminals.
+#[derive(Clone, Default)]
+pub struct ProgressHook(Option<Arc<dyn Fn(&'static str) + Send + Sync>>);
+
+impl ProgressHook {
+    /// A hook that calls `callback` with each stage's name.
+    pub fn new(callback: impl Fn(&'static str) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(callback)))
+    }
+
+    /// Reports that `stage` starts.
+    pub fn stage(&self, stage: &'static str) {
+        if let Some(callback) = &self.0 {
+            callback(stage);
+        }
+    }
+}
+
+impl fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressHook(set)"
+        } else {
+            "ProgressHook(none)"
+        })
+    }
 }
 
 /// How long one stage of the pipeline took.
@@ -101,6 +137,8 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
         clock = now;
     };
 
+    let progress = &options.progress;
+    progress.stage("config");
     let mut config = Config::load(&options.root)?;
     if let Some(url) = &options.base_url {
         config
@@ -109,6 +147,7 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
     }
     lap("config", &mut timings);
 
+    progress.stage("load");
     let (corpus, mut diagnostics) = content::load(&options.root, &config, options.include_drafts);
     lap("load", &mut timings);
     // A template that does not compile is reported with the content
@@ -128,8 +167,10 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
         Err(problems) => return Err(Error::Input(problems)),
     };
 
+    progress.stage("analyse");
     let analysis = analyse::run(&corpus, &config);
     lap("analyse", &mut timings);
+    progress.stage("group");
     let digest = group::run(&corpus, &analysis, &config);
     lap("group", &mut timings);
 
@@ -142,6 +183,7 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,
     };
+    progress.stage("render");
     let pages = match render::site(data, &theme, &render_options) {
         Ok(pages) => pages,
         Err(problems) => {
@@ -180,6 +222,7 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     let generated = generate(options)?;
     let out = output_dir(options, &generated.config);
     output::guard_output_dir(&options.root, &out)?;
+    options.progress.stage("write");
     let write_started = Instant::now();
     let stats = output::write(
         &out,

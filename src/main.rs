@@ -5,10 +5,13 @@
 mod cli;
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use digest_site::{BuildOptions, Error, Report};
+use digest_site::{BuildOptions, Error, ProgressHook, Report};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,14 +28,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     let root = cli.site.clone();
     match cli.command {
         Command::Build(args) => {
+            let progress = Progress::start();
             let options = BuildOptions {
                 root,
                 output_dir: args.output,
                 include_drafts: args.drafts,
                 base_url: args.base_url,
                 live_reload: false,
+                progress: progress.hook(),
             };
-            let report = digest_site::build(&options)?;
+            let result = digest_site::build(&options);
+            progress.finish();
+            let report = result?;
             print_warnings(&report);
             if args.timings {
                 for timing in &report.timings {
@@ -57,15 +64,119 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             println!("{}", summary("checked", &report));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve(_)
-        | Command::Init(_)
-        | Command::New(_)
-        | Command::Explain(_)
-        | Command::Analyse(_) => {
+        Command::Init(args) => Ok(match digest_site::scaffold::init(&args.dir) {
+            Ok(report) => {
+                print_init(&report);
+                ExitCode::SUCCESS
+            }
+            // Printed here, not by `print_error`, whose closing line talks
+            // about a failed build.
+            Err(err) => {
+                eprintln!("{err}");
+                ExitCode::from(1)
+            }
+        }),
+        Command::New(args) => Ok(
+            match digest_site::scaffold::new_article(
+                &root,
+                &args.title,
+                &args.topics,
+                chrono::Utc::now(),
+            ) {
+                Ok(path) => {
+                    println!("{}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    ExitCode::from(1)
+                }
+            },
+        ),
+        Command::Serve(_) | Command::Explain(_) | Command::Analyse(_) => {
             eprintln!("error: this command is not available yet");
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// A spinner on stderr naming the running stage. It appears only when a
+/// build takes longer than a second and stderr is a terminal, so short
+/// builds and scripts see no noise.
+struct Progress {
+    bar: ProgressBar,
+    finished: Arc<Mutex<bool>>,
+}
+
+impl Progress {
+    fn start() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        let finished = Arc::new(Mutex::new(false));
+        let (delayed_bar, delayed_finished) = (bar.clone(), Arc::clone(&finished));
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            // The lock makes "show" and "finish" exclusive, so a bar is never
+            // drawn after the build has cleared it.
+            if let Ok(done) = delayed_finished.lock() {
+                if !*done {
+                    delayed_bar.set_draw_target(ProgressDrawTarget::stderr());
+                    delayed_bar.enable_steady_tick(Duration::from_millis(120));
+                }
+            }
+        });
+        Self { bar, finished }
+    }
+
+    fn hook(&self) -> ProgressHook {
+        let bar = self.bar.clone();
+        ProgressHook::new(move |stage| {
+            bar.set_message(match stage {
+                "config" => "reading site.toml",
+                "load" => "loading articles",
+                "analyse" => "analysing articles",
+                "group" => "grouping",
+                "render" => "rendering pages",
+                "write" => "writing the site",
+                other => other,
+            })
+        })
+    }
+
+    fn finish(self) {
+        if let Ok(mut done) = self.finished.lock() {
+            *done = true;
+            self.bar.finish_and_clear();
+        }
+    }
+}
+
+/// What `digest init` made, and what to run next.
+fn print_init(report: &digest_site::scaffold::InitReport) {
+    let dir = report.root.display();
+    let count = |folder: &str| {
+        report
+            .files
+            .iter()
+            .filter(|p| p.starts_with(folder))
+            .count()
+    };
+    println!("created a new site in `{dir}`:");
+    println!("  site.toml                 the settings (title, base_url, timezone, …)");
+    println!(
+        "  content/                  {} sample articles to replace with your own",
+        count("content")
+    );
+    println!("  static/                   files copied to the site as they are (empty)");
+    println!(
+        "  templates/                {} templates of the default theme, to edit",
+        count("templates")
+    );
+    println!(
+        "next: `digest --site {dir} serve` to preview it, `digest --site {dir} build` to build it"
+    );
 }
 
 fn print_warnings(report: &Report) {

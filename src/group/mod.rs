@@ -277,3 +277,183 @@ pub fn run(corpus: &Corpus, analysis: &Analysis, config: &Config) -> Digest {
         listed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Article, DateSource, Format};
+    use chrono::{DateTime, FixedOffset, TimeZone};
+    use proptest::prelude::*;
+
+    fn config() -> Config {
+        Config::parse("title = \"T\"\nbase_url = \"https://example.org/\"\nfront_page_days = 2\n")
+            .unwrap()
+    }
+
+    fn article(slug: &str, date: DateTime<FixedOffset>, topics: &[&str]) -> Article {
+        Article {
+            source_path: format!("content/{slug}.md").into(),
+            slug: slug.into(),
+            title: slug.into(),
+            date,
+            local_date: date.date_naive(),
+            date_source: DateSource::FrontMatter,
+            updated: None,
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            source: None,
+            source_url: None,
+            author: None,
+            summary: String::new(),
+            image: None,
+            lang: "en".into(),
+            draft: false,
+            extra: BTreeMap::new(),
+            body_html: String::new(),
+            text: String::new(),
+            word_count: 0,
+            reading_minutes: 1,
+            format: Format::Markdown,
+        }
+    }
+
+    fn at(day: u32, hour: u32) -> DateTime<FixedOffset> {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        utc.with_ymd_and_hms(2025, 3, day, hour, 0, 0).unwrap()
+    }
+
+    fn digest_of(mut articles: Vec<Article>) -> (Corpus, Digest) {
+        articles.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.slug.cmp(&b.slug)));
+        let corpus = Corpus { articles };
+        let config = config();
+        let analysis = crate::analyse::run(&corpus, &config);
+        let digest = run(&corpus, &analysis, &config);
+        (corpus, digest)
+    }
+
+    #[test]
+    fn topics_merge_spellings_and_count_articles() {
+        let (_, digest) = digest_of(vec![
+            article("a", at(3, 9), &["Middle East"]),
+            article("b", at(4, 9), &["middle east", "Energy"]),
+            article("c", at(5, 9), &[]),
+        ]);
+        let names: Vec<_> = digest
+            .topics
+            .iter()
+            .map(|t| (t.name.as_str(), t.article_indices.len()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("Energy", 1), ("General", 1), ("Middle East", 2)]
+        );
+        assert!(digest.topics[1].automatic);
+        assert!(!digest.topics[2].automatic);
+    }
+
+    #[test]
+    fn days_weeks_months_are_newest_first_and_front_page_counts_days_with_articles() {
+        // 3 March 2025 is a Monday; 10 March starts the next ISO week.
+        let (corpus, digest) = digest_of(vec![
+            article("a", at(3, 9), &["X"]),
+            article("b", at(3, 18), &["X"]),
+            article("c", at(10, 9), &["X"]),
+            article("d", at(20, 9), &["Y"]),
+        ]);
+        let days: Vec<_> = digest.days.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(days, vec!["2025-03-20", "2025-03-10", "2025-03-03"]);
+        let first_day: Vec<_> = digest.days[2]
+            .article_indices
+            .iter()
+            .map(|&i| corpus.articles[i].slug.as_str())
+            .collect();
+        assert_eq!(first_day, vec!["b", "a"]);
+        let weeks: Vec<_> = digest.weeks.iter().map(|w| w.id.as_str()).collect();
+        assert_eq!(weeks, vec!["2025-W12", "2025-W11", "2025-W10"]);
+        assert_eq!(digest.weeks[2].start.to_string(), "2025-03-03");
+        assert_eq!(digest.weeks[2].end.to_string(), "2025-03-09");
+        assert_eq!(digest.months.len(), 1);
+        assert_eq!(digest.months[0].n_articles, 4);
+        // The front page counts back from the newest article, not from today.
+        assert_eq!(digest.front_page_day_indices, vec![0, 1]);
+    }
+
+    #[test]
+    fn neighbours_follow_time_and_topic() {
+        let (corpus, digest) = digest_of(vec![
+            article("a", at(3, 9), &["X"]),
+            article("b", at(4, 9), &["Y"]),
+            article("c", at(5, 9), &["X"]),
+        ]);
+        let idx = |slug: &str| corpus.articles.iter().position(|a| a.slug == slug).unwrap();
+        let c = &digest.neighbours[idx("c")];
+        assert_eq!(c.previous, Some(idx("b")));
+        assert_eq!(c.next, None);
+        assert_eq!(c.previous_in_topic, Some(idx("a")));
+        assert_eq!(digest.neighbours[idx("a")].next_in_topic, Some(idx("c")));
+    }
+
+    #[test]
+    fn by_topic_keeps_order_within_groups() {
+        let (corpus, digest) = digest_of(vec![
+            article("a", at(3, 9), &["Y"]),
+            article("b", at(3, 10), &["X"]),
+            article("c", at(3, 11), &["Y"]),
+        ]);
+        let groups = digest.by_topic(&digest.days[0].article_indices);
+        let named: Vec<(String, Vec<String>)> = groups
+            .iter()
+            .map(|(t, list)| {
+                (
+                    digest.topics[*t].name.clone(),
+                    list.iter()
+                        .map(|&i| corpus.articles[i].slug.clone())
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            named,
+            vec![
+                ("X".into(), vec!["b".into()]),
+                ("Y".into(), vec!["c".into(), "a".into()])
+            ]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn every_article_lands_in_exactly_one_day_week_and_month(
+            dates in proptest::collection::vec((1u32..=28, 1u32..=12, 0u32..24), 1..40)
+        ) {
+            let utc = FixedOffset::east_opt(0).unwrap();
+            let articles: Vec<Article> = dates
+                .iter()
+                .enumerate()
+                .map(|(i, &(day, month, hour))| {
+                    article(&format!("a{i}"), utc.with_ymd_and_hms(2024, month, day, hour, 0, 0).unwrap(), &["T"])
+                })
+                .collect();
+            let n = articles.len();
+            let (corpus, digest) = digest_of(articles);
+            let mut seen_day = vec![0; n];
+            for day in &digest.days {
+                for &i in &day.article_indices {
+                    seen_day[i] += 1;
+                    prop_assert_eq!(corpus.articles[i].local_date, day.date);
+                }
+            }
+            prop_assert!(seen_day.iter().all(|&c| c == 1));
+            let mut seen_week = vec![0; n];
+            for week in &digest.weeks {
+                for &i in &week.article_indices {
+                    seen_week[i] += 1;
+                    let date = corpus.articles[i].local_date;
+                    prop_assert!(week.start <= date && date <= week.end);
+                }
+            }
+            prop_assert!(seen_week.iter().all(|&c| c == 1));
+            let month_total: usize = digest.months.iter().map(|m| m.n_articles).sum();
+            prop_assert_eq!(month_total, n);
+        }
+    }
+}
