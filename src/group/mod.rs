@@ -197,8 +197,9 @@ pub fn run(corpus: &Corpus, analysis: &Analysis, config: &Config) -> Digest {
             topics[topic_idx].article_indices.push(article_idx);
         }
     }
-    // A topic whose only articles are near-duplicates would be an empty
-    // page; drop such topics would shift indices, so they stay but empty.
+    // A topic whose only articles are near-duplicates keeps an (empty)
+    // list rather than disappearing: the duplicates' own pages still link to
+    // it, and a missing page would be a broken link.
 
     // Days, weeks, months, newest first because `listed` is.
     let mut days: Vec<Day> = Vec::new();
