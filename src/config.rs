@@ -69,6 +69,8 @@ pub struct Config {
     pub boilerplate: Vec<regex::Regex>,
     /// The related-stories and story-thread settings.
     pub related: RelatedConfig,
+    /// The automatic-topic settings.
+    pub topics: TopicsConfig,
     /// Free-form values for templates, from the `[extra]` table.
     pub extra: BTreeMap<String, toml::Value>,
 }
@@ -97,6 +99,10 @@ pub struct RelatedConfig {
     pub time_weight: f64,
     /// Minimum score for two articles to belong to the same story thread.
     pub thread_min_score: f64,
+    /// Two articles more than this many days apart are never linked
+    /// directly in a story thread (a thread can still span longer through
+    /// articles in between).
+    pub thread_window_days: f64,
     /// Minimum text similarity for two articles to count as near-duplicates.
     pub duplicate_min_similarity: f64,
 }
@@ -112,7 +118,37 @@ impl Default for RelatedConfig {
             topic_weight: 0.1,
             time_weight: 0.05,
             thread_min_score: 0.3,
+            thread_window_days: 7.0,
             duplicate_min_similarity: 0.9,
+        }
+    }
+}
+
+/// Settings of the `[topics]` table: how articles without topics get one.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TopicsConfig {
+    /// How close (cosine in [0, 1]) an article without topics must be to a
+    /// topic, hand-written or automatic, to be put in it; below that it goes
+    /// to `default_topic`.
+    pub min_similarity: f64,
+    /// Whether articles that match no hand-written topic are grouped into
+    /// new topics named by their key terms (else they get `default_topic`).
+    pub automatic: bool,
+    /// The most automatic topics a site gets.
+    pub max_automatic: usize,
+    /// An automatic topic needs at least this many articles; the articles
+    /// of a smaller group move to the closest other topic or `default_topic`.
+    pub min_size: usize,
+}
+
+impl Default for TopicsConfig {
+    fn default() -> Self {
+        Self {
+            min_similarity: 0.1,
+            automatic: true,
+            max_automatic: 15,
+            min_size: 3,
         }
     }
 }
@@ -137,6 +173,7 @@ struct RawConfig {
     builtin_boilerplate: Option<bool>,
     boilerplate: Vec<Spanned<String>>,
     related: Option<Spanned<RelatedConfig>>,
+    topics: Option<Spanned<TopicsConfig>>,
     extra: BTreeMap<String, toml::Value>,
 }
 
@@ -340,6 +377,7 @@ impl Config {
                 }
                 for (key, value) in [
                     ("half_life_days", related.half_life_days),
+                    ("thread_window_days", related.thread_window_days),
                     ("text_weight", related.text_weight),
                     ("entity_weight", related.entity_weight),
                     ("topic_weight", related.topic_weight),
@@ -355,6 +393,29 @@ impl Config {
                 related
             }
             None => RelatedConfig::default(),
+        };
+
+        let topics = match raw.topics {
+            Some(topics) => {
+                let span = topics.span();
+                let topics = topics.into_inner();
+                if !(0.0..=1.0).contains(&topics.min_similarity) {
+                    problem(
+                        span.clone(),
+                        "`topics.min_similarity` must be between 0 and 1".into(),
+                    );
+                }
+                for (key, value) in [
+                    ("max_automatic", topics.max_automatic),
+                    ("min_size", topics.min_size),
+                ] {
+                    if value == 0 {
+                        problem(span.clone(), format!("`topics.{key}` must be at least 1"));
+                    }
+                }
+                topics
+            }
+            None => TopicsConfig::default(),
         };
 
         let output_dir = PathBuf::from(raw.output_dir.unwrap_or_else(|| "public".into()));
@@ -380,6 +441,7 @@ impl Config {
             author: raw.author.filter(|a| !a.trim().is_empty()),
             boilerplate,
             related,
+            topics,
             extra: raw.extra,
         })
     }
@@ -465,6 +527,22 @@ mod tests {
             Config::parse(&format!("{MINIMAL}[related]\ncount = 3\ncuont = 2\n")).unwrap_err();
         assert!(err[0].message.contains("cuont"), "{}", err[0].message);
         assert_eq!(err[0].line, Some(5));
+    }
+
+    #[test]
+    fn topics_table_is_read_and_validated() {
+        let config = Config::parse(&format!("{MINIMAL}[topics]\nmin_similarity = 0.2\n")).unwrap();
+        assert_eq!(config.topics.min_similarity, 0.2);
+        assert_eq!(config.topics.max_automatic, 15);
+        let err = Config::parse(&format!("{MINIMAL}[topics]\nmin_size = 0\n")).unwrap_err();
+        assert!(
+            err[0].message.contains("`topics.min_size`"),
+            "{}",
+            err[0].message
+        );
+        assert_eq!(err[0].line, Some(3));
+        let err = Config::parse(&format!("{MINIMAL}[topics]\nmax_new = 3\n")).unwrap_err();
+        assert!(err[0].message.contains("max_new"), "{}", err[0].message);
     }
 
     #[test]
