@@ -93,7 +93,39 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             },
         ),
-        Command::Serve(_) | Command::Explain(_) | Command::Analyse(_) => {
+        Command::Serve(args) => {
+            let bind = match args.bind.as_str() {
+                "localhost" => std::net::IpAddr::from([127, 0, 0, 1]),
+                text => match text.parse() {
+                    Ok(ip) => ip,
+                    Err(_) => {
+                        eprintln!(
+                            "error: `--bind {text}` is not an IP address: use one such as `127.0.0.1`"
+                        );
+                        return Ok(ExitCode::from(2));
+                    }
+                },
+            };
+            let options = digest_site::serve::ServeOptions {
+                include_drafts: args.drafts,
+                bind,
+                port: args.port,
+                open: args.open,
+                ..digest_site::serve::ServeOptions::new(root)
+            };
+            match digest_site::serve::run(&options) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                // A problem in the site prints like a build's problems.
+                Err(err) => match err.downcast::<Error>() {
+                    Ok(err) => Err(err),
+                    Err(err) => {
+                        eprintln!("error: {err:#}");
+                        Ok(ExitCode::from(1))
+                    }
+                },
+            }
+        }
+        Command::Explain(_) | Command::Analyse(_) => {
             eprintln!("error: this command is not available yet");
             Ok(ExitCode::from(2))
         }

@@ -1,0 +1,505 @@
+//! Stage 7 of the pipeline: `digest serve`, a live preview.
+//!
+//! It builds the site with links pointing at the local address and the
+//! live-reload script on every page, keeps the result in memory (the user's
+//! output folder is never touched) and serves it on `127.0.0.1`. A watcher
+//! ([`watch`]) reports changes to `content/`, `templates/`, `static/` and
+//! `site.toml`; the rebuild thread rebuilds what they touch, compares the new
+//! site with the served one ([`site`]) and tells every open tab ([`reload`])
+//! to reload, to swap its stylesheets, or to show the build's problems while
+//! the last good site stays served. The HTTP side ([`http`]) only ever looks
+//! paths up in the site it holds.
+//!
+//! Serve knows nothing about articles: it drives the pipeline through
+//! [`crate::generate`] and sees pages and files.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use crate::error::Diagnostic;
+use crate::BuildOptions;
+
+pub mod http;
+pub mod reload;
+pub mod site;
+pub mod state;
+pub mod watch;
+
+use reload::{Message, Problem};
+use site::{only_stylesheets, scan_static, Site};
+use state::{Snapshot, State};
+use watch::{Batch, Watcher};
+
+/// How many ports after the asked one are tried when it is taken.
+const PORT_TRIES: u16 = 20;
+
+/// What `digest serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The site's root folder (the one with `site.toml`).
+    pub root: PathBuf,
+    /// Include articles marked `draft: true`.
+    pub include_drafts: bool,
+    /// The address to listen on; anything but loopback is warned about.
+    pub bind: IpAddr,
+    /// The port to listen on: when taken, the next free one of the
+    /// following few is used (and said so); 0 lets the system pick.
+    pub port: u16,
+    /// Open the site in the default browser once it is served.
+    pub open: bool,
+    /// How long the file system must be quiet before a rebuild starts.
+    pub debounce: Duration,
+}
+
+impl ServeOptions {
+    /// The defaults of `digest serve` for the site at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            include_drafts: false,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 1111,
+            open: false,
+            debounce: Duration::from_millis(30),
+        }
+    }
+}
+
+/// A running preview server: HTTP, watcher and rebuild threads.
+pub struct Server {
+    address: SocketAddr,
+    url: String,
+    state: Arc<State>,
+    http: Option<JoinHandle<()>>,
+    rebuild: Option<JoinHandle<()>>,
+    watcher: Option<Watcher>,
+}
+
+/// Builds and serves the site until Ctrl-C, then stops cleanly.
+///
+/// Errs when the site has no `site.toml`, no port can be bound or the
+/// watcher cannot start; a site that does not build is served with its
+/// problems shown instead.
+pub fn run(options: &ServeOptions) -> anyhow::Result<()> {
+    let server = start_with(options, true)?;
+    println!("serving at {} (press Ctrl-C to stop)", server.url());
+    if options.open {
+        if let Err(err) = opener::open(server.url()) {
+            eprintln!(
+                "warning: could not open a browser ({err}); open {} yourself",
+                server.url()
+            );
+        }
+    }
+    server.wait();
+    println!("stopped");
+    Ok(())
+}
+
+/// Starts a server for the site (without handling Ctrl-C: call
+/// [`Server::stop`]). The first build is done before this returns.
+///
+/// Errs as [`run`] does.
+pub fn start(options: &ServeOptions) -> anyhow::Result<Server> {
+    start_with(options, false)
+}
+
+fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Server> {
+    let root = options
+        .root
+        .canonicalize()
+        .with_context(|| format!("cannot open the site folder `{}`", options.root.display()))?;
+    if !root.join(crate::config::CONFIG_FILE).is_file() {
+        // Same message as `digest build` gives.
+        crate::Config::load(&root)?;
+    }
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "warning: `--bind {}` makes the preview reachable from other machines; use `--bind 127.0.0.1` to keep it local",
+            options.bind
+        );
+    }
+    let (listener, moved_from) = bind(options.bind, options.port)?;
+    let address = listener.local_addr()?;
+    if let Some(asked) = moved_from {
+        eprintln!(
+            "port {asked} is in use; serving on port {} instead",
+            address.port()
+        );
+    }
+    let url = local_url(address);
+
+    // The watcher starts before the first build, so an edit made while it
+    // runs is not lost.
+    let (watcher, batches) = Watcher::start(&root, options.debounce)
+        .with_context(|| format!("cannot watch `{}` for changes", root.display()))?;
+
+    let mut rebuilder = Rebuilder {
+        root: root.clone(),
+        build: BuildOptions {
+            root: root.clone(),
+            output_dir: None,
+            include_drafts: options.include_drafts,
+            base_url: Some(url.clone()),
+            live_reload: true,
+            ..BuildOptions::default()
+        },
+        shown_warnings: BTreeSet::new(),
+    };
+    let state = State::new(Snapshot::default());
+    rebuilder.rebuild(&Batch::default(), &state, true);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the server's runtime")?;
+    listener.set_nonblocking(true)?;
+    let http_state = Arc::clone(&state);
+    let http = std::thread::Builder::new()
+        .name("digest-http".into())
+        .spawn(move || serve_until_stopped(&runtime, listener, http_state, stop_on_ctrl_c))?;
+    let rebuild_state = Arc::clone(&state);
+    let rebuild = std::thread::Builder::new()
+        .name("digest-rebuild".into())
+        .spawn(move || rebuild_loop(rebuilder, &batches, &rebuild_state))?;
+
+    Ok(Server {
+        address,
+        url,
+        state,
+        http: Some(http),
+        rebuild: Some(rebuild),
+        watcher: Some(watcher),
+    })
+}
+
+impl Server {
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The site's URL, e.g. `http://127.0.0.1:1111/`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The site as served right now.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.state.snapshot()
+    }
+
+    /// Stops serving, watching and rebuilding, and waits for all of it.
+    pub fn stop(mut self) {
+        self.state.stop();
+        self.join();
+    }
+
+    /// Waits until the server is stopped (by Ctrl-C, for [`run`]).
+    pub fn wait(mut self) {
+        if let Some(http) = self.http.take() {
+            let _ = http.join();
+        }
+        self.state.stop();
+        self.join();
+    }
+
+    fn join(&mut self) {
+        if let Some(http) = self.http.take() {
+            let _ = http.join();
+        }
+        // Stopping the watcher closes the batch channel, which ends the
+        // rebuild thread once a rebuild in progress is done.
+        if let Some(watcher) = self.watcher.take() {
+            watcher.stop();
+        }
+        if let Some(rebuild) = self.rebuild.take() {
+            let _ = rebuild.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.state.stop();
+        self.join();
+    }
+}
+
+/// Binds `ip:port`, or the next free port of the following few when it is
+/// taken; says which port it moved from.
+fn bind(ip: IpAddr, port: u16) -> anyhow::Result<(TcpListener, Option<u16>)> {
+    let last = if port == 0 {
+        0
+    } else {
+        port.saturating_add(PORT_TRIES - 1)
+    };
+    for candidate in port..=last {
+        match TcpListener::bind(SocketAddr::new(ip, candidate)) {
+            Ok(listener) => return Ok((listener, (candidate != port).then_some(port))),
+            Err(err) if err.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot listen on {ip} port {candidate}"))
+            }
+        }
+    }
+    anyhow::bail!("ports {port} to {last} are all in use: pass `--port` with a free one")
+}
+
+/// The URL links in the served site use.
+fn local_url(address: SocketAddr) -> String {
+    // An unspecified address listens everywhere, but a browser on this
+    // machine reaches it through loopback.
+    match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => format!("http://127.0.0.1:{}/", address.port()),
+        IpAddr::V4(ip) => format!("http://{ip}:{}/", address.port()),
+        IpAddr::V6(ip) if ip.is_unspecified() => format!("http://[::1]:{}/", address.port()),
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}/", address.port()),
+    }
+}
+
+fn serve_until_stopped(
+    runtime: &tokio::runtime::Runtime,
+    listener: TcpListener,
+    state: Arc<State>,
+    stop_on_ctrl_c: bool,
+) {
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(listener) => listener,
+            Err(err) => {
+                eprintln!("error: cannot serve: {err}");
+                state.stop();
+                return;
+            }
+        };
+        if stop_on_ctrl_c {
+            let state = Arc::clone(&state);
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    state.stop();
+                }
+            });
+        }
+        let mut stopping = state.stopping();
+        let server = http::serve(listener, Arc::clone(&state));
+        // Graceful shutdown waits for open connections; a client that
+        // stalls mid-request must not keep the process alive.
+        let deadline = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        };
+        tokio::select! {
+            result = server => {
+                if let Err(err) = result {
+                    eprintln!("error: the server stopped: {err}");
+                }
+            }
+            () = deadline => {}
+        }
+        // Whatever ended the server, the rest must stop too.
+        state.stop();
+    });
+}
+
+fn rebuild_loop(mut rebuilder: Rebuilder, batches: &Receiver<Batch>, state: &State) {
+    let stopping = state.stopping();
+    while let Ok(mut batch) = batches.recv() {
+        // Changes that came in during the last rebuild are done at once.
+        while let Ok(more) = batches.try_recv() {
+            batch.merge(more);
+        }
+        if *stopping.borrow() {
+            return;
+        }
+        rebuilder.rebuild(&batch, state, false);
+    }
+}
+
+/// Rebuilds the site on changes and publishes the result.
+struct Rebuilder {
+    root: PathBuf,
+    build: BuildOptions,
+    /// Warnings already printed, so each shows once, not on every rebuild.
+    shown_warnings: BTreeSet<String>,
+}
+
+impl Rebuilder {
+    /// Rebuilds what `batch` touches, publishes the new site (or the
+    /// problems, keeping the last good site) and prints what happened.
+    fn rebuild(&mut self, batch: &Batch, state: &State, first: bool) {
+        let started = Instant::now();
+        let current = state.snapshot();
+        let statics = scan_static(&self.root);
+        let mut warnings = statics.warnings.clone();
+        // A change to `static/` alone needs no re-render, unless the last
+        // build failed: then only a full build can tell it is fixed.
+        let result =
+            if !first && batch.only_static() && current.built && current.problems.is_empty() {
+                Ok(current.site.with_statics(statics))
+            } else {
+                match crate::generate(&self.build) {
+                    Ok(generated) => {
+                        warnings.extend(generated.warnings);
+                        Ok(Site::new(generated.pages, statics))
+                    }
+                    Err(err) => Err(err),
+                }
+            };
+        self.show_warnings(&warnings);
+        let elapsed = started.elapsed();
+        match result {
+            Ok(site) => {
+                let changed = current.site.changed(&site);
+                let was_broken = !current.problems.is_empty() || !current.built;
+                let generation = if changed.is_empty() {
+                    current.generation
+                } else {
+                    current.generation + 1
+                };
+                let message = if changed.is_empty() {
+                    was_broken.then_some(Message::Fixed { generation })
+                } else if only_stylesheets(&changed) && !was_broken {
+                    Some(Message::Css {
+                        generation,
+                        paths: changed.iter().map(|key| format!("/{key}")).collect(),
+                    })
+                } else {
+                    Some(Message::Reload { generation })
+                };
+                let n_files = site.len();
+                state.publish(
+                    Snapshot {
+                        site,
+                        built: true,
+                        generation,
+                        problems: Vec::new(),
+                    },
+                    message,
+                );
+                if first {
+                    println!("built {n_files} files in {} ms", elapsed.as_millis());
+                } else {
+                    println!(
+                        "{}: rebuilt in {} ms, {} file{} changed{}",
+                        describe(&self.root, batch),
+                        elapsed.as_millis(),
+                        changed.len(),
+                        if changed.len() == 1 { "" } else { "s" },
+                        if was_broken {
+                            "; the site builds again"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+            Err(error) => {
+                let problems = Problem::list(&error);
+                for problem in &problems {
+                    eprintln!("{}", problem.text);
+                }
+                eprintln!(
+                    "error: the build failed; {} (fix the file and it rebuilds by itself)",
+                    if current.built {
+                        "the last good site is still served"
+                    } else {
+                        "nothing to serve yet"
+                    }
+                );
+                state.publish(
+                    Snapshot {
+                        site: current.site.clone(),
+                        built: current.built,
+                        generation: current.generation,
+                        problems: problems.clone(),
+                    },
+                    Some(Message::Broken { problems }),
+                );
+            }
+        }
+    }
+
+    fn show_warnings(&mut self, warnings: &[Diagnostic]) {
+        let now: BTreeSet<String> = warnings.iter().map(ToString::to_string).collect();
+        for warning in now.difference(&self.shown_warnings) {
+            eprintln!("{warning}");
+        }
+        self.shown_warnings = now;
+    }
+}
+
+/// A short description of what changed, for the terminal.
+fn describe(root: &Path, batch: &Batch) -> String {
+    if batch.rescan {
+        return "the site changed".into();
+    }
+    let mut paths: Vec<String> = batch
+        .paths
+        .keys()
+        .map(|path| crate::display_path(root, path).display().to_string())
+        .collect();
+    let n_more = paths.len().saturating_sub(3);
+    paths.truncate(3);
+    let mut text = paths.join(", ");
+    if n_more > 0 {
+        text.push_str(&format!(" and {n_more} more"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_urls_use_loopback_for_unspecified_addresses() {
+        let url = |text: &str| local_url(text.parse().unwrap());
+        assert_eq!(url("127.0.0.1:1111"), "http://127.0.0.1:1111/");
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(url("[::1]:8080"), "http://[::1]:8080/");
+        assert_eq!(url("192.168.1.4:1111"), "http://192.168.1.4:1111/");
+    }
+
+    #[test]
+    fn a_taken_port_moves_to_the_next_free_one() {
+        let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        // The port right after may be taken by someone else too; any later
+        // one of the tried range is fine.
+        let (listener, moved_from) = bind(IpAddr::V4(Ipv4Addr::LOCALHOST), port).unwrap();
+        assert_eq!(moved_from, Some(port));
+        assert_ne!(listener.local_addr().unwrap().port(), port);
+    }
+
+    #[test]
+    fn port_zero_lets_the_system_pick() {
+        let (listener, moved_from) = bind(IpAddr::V4(Ipv4Addr::LOCALHOST), 0).unwrap();
+        assert_eq!(moved_from, None);
+        assert_ne!(listener.local_addr().unwrap().port(), 0);
+    }
+
+    #[test]
+    fn changes_are_described_by_relative_path() {
+        let mut batch = Batch::default();
+        for name in ["a.md", "b.md", "c.md", "d.md"] {
+            batch.paths.insert(
+                Path::new("/site/content").join(name),
+                watch::ChangeKind::Content,
+            );
+        }
+        assert_eq!(
+            describe(Path::new("/site"), &batch),
+            "content/a.md, content/b.md, content/c.md and 1 more"
+        );
+    }
+}
