@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vocab  # noqa: E402  (the path line above makes it importable)
 
 # Bump when the output changes, so `run.py` regenerates stale corpora.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 # The corpus spans the two years before this day, fixed so the output never
 # depends on when the script runs.
@@ -154,13 +154,74 @@ def _pick(cumulative, u):
     return min(bisect.bisect_right(cumulative, u), len(cumulative) - 1)
 
 
-_ZIPF_POOLS = {"n": vocab.NOUNS, "v": vocab.VERBS, "a": vocab.ADJECTIVES}
-_SLOT_NAMES = ("p", "p2", "r", "o", "l", "t", "t2", "n", "n2", "v", "a", "d", "k", "q")
+def _indefinite(word):
+    """`word` with "a" or "an" before it, by its first sound (roughly)."""
+    vowel = word[0].lower() in "aeiou" or word[:2] in ("8", "8.", "11", "18")
+    return ("an " if vowel else "a ") + word
+
+
+# Word pools as the compiled templates see them (module globals of the
+# generated functions). Pools with an article are precomputed, because
+# fixing "a early" with a regex cost more than writing the sentence.
+_POOLS = {
+    "NOUNS": vocab.NOUNS,
+    "A_NOUNS": [_indefinite(w) for w in vocab.NOUNS],
+    "VERBS": vocab.VERBS,
+    "ADJ": vocab.ADJECTIVES,
+    "A_ADJ": [_indefinite(w) for w in vocab.ADJECTIVES],
+    "CAP_A_ADJ": [_indefinite(w).capitalize() for w in vocab.ADJECTIVES],
+    "ROLES": vocab.ROLES,
+    "A_ROLES": [_indefinite(w) for w in vocab.ROLES],
+    "CAP_A_ROLES": [_indefinite(w).capitalize() for w in vocab.ROLES],
+    "A_PERCENT": [_indefinite(str(k)) for k in range(1, 36)],
+    "PERIODS": ("week", "month", "year", "quarter", "season"),
+    "WEEKDAYS": vocab.WEEKDAYS,
+}
+
+# One expression per slot. `r` is the article's `random()`; the a*/t* names
+# are the article's pools (arc pools are the topic pools for one-off
+# stories). Squaring a uniform number (r() * r() is cheaper and close)
+# skews picks to the front of a list: a long tail that keeps common words
+# common.
+_SLOT_EXPR = {
+    "p": "(ap[int(r() * len(ap))] if r() < 0.7 else tp[int(r() * len(tp))])",
+    "p2": "tp[int(r() * len(tp))]",
+    "o": "(ao[int(r() * len(ao))] if r() < 0.6 else to[int(r() * len(to))])",
+    "l": "(al[int(r() * len(al))] if r() < 0.6 else tl[int(r() * len(tl))])",
+    "t": "(at[int(r() * len(at))] if r() < 0.5 else tw[int(r() * len(tw))])",
+    "t2": "tw2[int(r() * len(tw2))]",
+    "n": "NOUNS[int(len(NOUNS) * r() * r())]",
+    "a_n": "A_NOUNS[int(len(A_NOUNS) * r() * r())]",
+    "n2": "PERIODS[int(5 * r())]",
+    "v": "VERBS[int(len(VERBS) * r() * r())]",
+    "a": "ADJ[int(len(ADJ) * r() * r())]",
+    "a_a": "A_ADJ[int(len(A_ADJ) * r() * r())]",
+    "A_a": "CAP_A_ADJ[int(len(CAP_A_ADJ) * r() * r())]",
+    "r": "ROLES[int(len(ROLES) * r())]",
+    "a_r": "A_ROLES[int(len(A_ROLES) * r())]",
+    "A_r": "CAP_A_ROLES[int(len(CAP_A_ROLES) * r())]",
+    "d": "WEEKDAYS[int(7 * r())]",
+    "k": "2 + int(r() * 479)",
+    "q": "1 + int(r() * 35)}.{int(r() * 10)",
+    "a_q": "A_PERCENT[int(r() * 35)]}.{int(r() * 10)",
+}
+_SLOT_NAMES = tuple(_SLOT_EXPR)
 _SLOT_RE = re.compile(r"\{(\w+)\}")
-# Each sentence template with the slots it uses, so only those are drawn.
-_SENTENCES = [(t, sorted(set(_SLOT_RE.findall(t)))) for t in vocab.SENTENCES]
-# "a early" reads wrong; articles are fixed once per paragraph.
-_ARTICLE_FIX = re.compile(r"\b([Aa]) (?=[aeiouAEIOU])")
+_ARGS = "r, ap, tp, ao, to, al, tl, at, tw, tw2"
+
+
+def _compile(template):
+    """`template` as one function returning an f-string: filling a sentence
+    costs one call instead of a call per slot (the generator's hot spot)."""
+    body = _SLOT_RE.sub(lambda m: "{" + _SLOT_EXPR[m.group(1)] + "}", template)
+    source = f"def fill({_ARGS}):\n    return f{body!r}\n"
+    scope = dict(_POOLS)
+    exec(compile(source, f"<template {template!r}>", "exec"), scope)
+    return scope["fill"]
+
+
+_SENTENCES = [_compile(t) for t in vocab.SENTENCES]
+_SLOT_FILLERS = {name: _compile("{" + name + "}") for name in _SLOT_NAMES}
 
 
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
@@ -192,56 +253,43 @@ class Filler:
         second = topics[1] if len(topics) > 1 else topic
         self.words2 = world.topic_words[second]
         self.random = rng.random
-        self.pools = {
-            "p2": self.people,
-            "t2": self.words2,
-            "r": vocab.ROLES,
-            "n2": ("week", "month", "year", "quarter", "season"),
-            "d": vocab.WEEKDAYS,
-        }
+        if arc is None:
+            self.args = (rng.random, self.people, self.people, self.orgs, self.orgs,
+                         self.places, self.places, self.words, self.words, self.words2)
+        else:
+            self.args = (rng.random, arc.people, self.people, arc.orgs, self.orgs,
+                         arc.places, self.places, arc.terms, self.words, self.words2)
 
     def slots(self):
-        """Every slot filled: for titles, headings and list items."""
-        return {name: self.slot(name) for name in _SLOT_NAMES}
-
-    def slot(self, name):
-        # `random()` indexing instead of `rng.choice`: choice is several
-        # times slower, and this runs a hundred times per article.
-        r = self.random
-        arc = self.arc
-        # Arc entities dominate, as a follow-up story keeps naming the same
-        # people and places; topic-wide ones add the background.
-        if name == "p":
-            pool = arc.people if arc is not None and r() < 0.7 else self.people
-        elif name == "o":
-            pool = arc.orgs if arc is not None and r() < 0.6 else self.orgs
-        elif name == "l":
-            pool = arc.places if arc is not None and r() < 0.6 else self.places
-        elif name == "t":
-            pool = arc.terms if arc is not None and r() < 0.5 else self.words
-        elif name == "k":
-            return str(2 + int(r() * 479))
-        elif name == "q":
-            return f"{1 + int(r() * 35)}.{int(r() * 10)}"
-        elif name in _ZIPF_POOLS:
-            # Squaring a uniform number skews picks to the front of the
-            # list: a cheap long tail that keeps common words common.
-            pool = _ZIPF_POOLS[name]
-            return pool[int(len(pool) * r() * r())]
-        else:
-            pool = self.pools[name]
-        return pool[int(len(pool) * r())]
+        """A mapping that fills a slot when a template first asks for it,
+        for titles, headings and list items (`str.format_map`)."""
+        return _LazySlots(self.args)
 
     def sentence(self):
-        template, names = _SENTENCES[int(len(_SENTENCES) * self.random())]
-        return template.format_map({name: self.slot(name) for name in names})
+        return _SENTENCES[int(len(_SENTENCES) * self.random())](*self.args)
 
     def title(self):
-        s = self.slots()
-        s.update(P=s["p"], L=s["l"], O=s["o"], T=s["t"].capitalize(),
-                 A=s["a"].capitalize())
-        text = _ARTICLE_FIX.sub(r"\1n ", self.rng.choice(vocab.TITLES).format(**s))
+        text = self.rng.choice(vocab.TITLES).format_map(self.slots())
         return text[0].upper() + text[1:]
+
+
+class _LazySlots(dict):
+    """Slot values drawn on first use; capitalised names (`P`, `T`, ...) are
+    the same slot for titles."""
+
+    def __init__(self, args):
+        super().__init__()
+        self.args = args
+
+    def __missing__(self, name):
+        if name in ("P", "L", "O"):
+            value = self[name.lower()]
+        elif name in ("T", "A"):
+            value = self[name.lower()].capitalize()
+        else:
+            value = str(_SLOT_FILLERS[name](*self.args))
+        self[name] = value
+        return value
 
 
 def make_article(world, idx):
@@ -277,7 +325,8 @@ def make_article(world, idx):
     if arc is not None:
         keywords = [arc.people[0], arc.places[0], arc.orgs[0]] + arc.terms[:2]
     else:
-        keywords = [fill.slots()["p"], fill.slots()["l"], rng.choice(fill.words)]
+        slots = fill.slots()
+        keywords = [slots["p"], slots["l"], rng.choice(fill.words)]
 
     lines = [
         "---",
@@ -314,13 +363,11 @@ def make_article(world, idx):
             sentences[0] = " ".join(words[:cut]) + f" [{anchor}]({link})."
         if n_paragraphs and n_paragraphs % 4 == 0:
             # A subheading every few paragraphs, never last in the article.
-            s = fill.slots()
-            s.update(L=s["l"], O=s["o"])
-            heading = rng.choice(vocab.HEADINGS).format(**s)
+            heading = rng.choice(vocab.HEADINGS).format_map(fill.slots())
             n_words += heading.count(" ") + 1
             lines.append("## " + heading)
             lines.append("")
-        paragraph = _ARTICLE_FIX.sub(r"\1n ", " ".join(sentences))
+        paragraph = " ".join(sentences)
         n_words += paragraph.count(" ") + 1
         lines.append(paragraph)
         lines.append("")

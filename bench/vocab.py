@@ -144,34 +144,48 @@ SOURCES = [
 
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
-# Sentence templates. Slots: {p} person, {p2} second person, {r} role,
-# {o} organisation, {l} place, {t} {t2} topic words, {n} generic noun,
-# {v} verb, {a} adjective, {d} weekday, {k} a number, {q} a percentage.
+# Sentence templates. Slots: {p} {p2} people, {r} role, {o} organisation,
+# {l} place, {t} {t2} topic words, {n} generic noun, {n2} period, {v} verb,
+# {a} adjective, {d} weekday, {k} a count, {q} a percentage. A slot written
+# {a_x} comes with its indefinite article ("a major", "an early"), {A_x}
+# with a capital one; `gen.py` compiles each template into one function.
 SENTENCES = [
     "{p}, the {r} of {o}, {v} on {d} that the {t} {n} would be {a}.",
     "The {a} {t} {n} in {l} was {v} by {o} after {k} days of {t2}.",
     "Officials in {l} {v} that {t} and {t2} remain the main {n}.",
-    "\"We have seen a {a} {n} in {t},\" {p} told reporters in {l}.",
+    "\"We have seen {a_a} {n} in {t},\" {p} told reporters in {l}.",
     "According to {o}, {t} rose by {q} percent over the {n}.",
     "{p} {v} the {t2} {n}, saying it was {a} for {l}.",
     "The {n} follows {a} {t} in {l}, where {o} has {v} {k} {t2} measures.",
     "Critics of {o} {v} that the {t} {n} had been {a} from the start.",
-    "In {l}, {k} people joined a {a} {n} over {t} on {d}.",
-    "{o} {v} a {a} review of its {t} {n} and {t2} plans.",
-    "The {t} figures, {v} by {o}, show a {q} percent change in {t2}.",
+    "In {l}, {k} people joined {a_a} {n} over {t} on {d}.",
+    "{o} {v} {a_a} review of its {t} {n} and {t2} plans.",
+    "The {t} figures, {v} by {o}, show {a_q} percent change in {t2}.",
     "{p} and {p2} {v} the {t} {n} at a meeting in {l}.",
     "Analysts {v} that {a} {t} could weigh on the {t2} {n} this {n2}.",
     "It is the {a} {n} of its kind since {o} {v} its {t} rules.",
     "{p} said the {t2} {n} in {l} was \"{a} but manageable\".",
-    "A {r} at {o}, who asked not to be named, {v} the {t} {n}.",
+    "{A_r} at {o}, who asked not to be named, {v} the {t} {n}.",
     "The {t} {n} is expected to reach {l} by {d}, {o} {v}.",
     "Residents of {l} {v} the {t} {n}, citing {a} {t2}.",
-    "{o} has {v} {k} {t} cases this {n2}, up from last {n2}.",
-    "On {d}, {p} {v} a {a} {t2} {n} for {l}.",
+    "{o} has {v} {k} {t} cases this {n2}, up from {k} a year earlier.",
+    "On {d}, {p} {v} {a_a} {t2} {n} for {l}.",
     "The {a} {t} debate has {v} {o} and its {t2} partners.",
-    "Talks between {o} and {p} on {t} {v} without a {n}.",
-    "{p2}, a {r} based in {l}, {v} that {t} would remain {a}.",
-    "Data from {o} suggest {t2} in {l} is {a} than a year ago.",
+    "Talks between {o} and {p} on {t} {v} without {a_n}.",
+    "{p2}, {a_r} based in {l}, {v} that {t} would remain {a}.",
+    "Data from {o} suggest {t2} in {l} is more {a} than a year ago.",
+    "The {t} {n} comes as {o} faces {a} questions over {t2}.",
+    "Earlier this {n2}, {p} {v} that {l} needed {a_a} {t} {n}.",
+    "{p} did not respond to a request for comment on the {t} {n}.",
+    "The move was {v} by {p2}, who leads the {t2} {n} at {o}.",
+    "Some {k} {t} {n} were recorded in {l} last {n2}, {o} said.",
+    "\"This is about {t}, not {t2},\" {p} said on {d}.",
+    "The {a} {n} over {t} has divided opinion in {l}.",
+    "{o} said its {t} {n} would be {v} before the end of the {n2}.",
+    "One {t2} {n} in {l} drew {k} responses, {p2} said.",
+    "Neither {o} nor {p} {v} the {t} figures on {d}.",
+    "It remains unclear how the {t} {n} will affect {l}.",
+    "Observers in {l} expect the {t} question to return within a {n2}.",
 ]
 
 TITLES = [
@@ -189,5 +203,5 @@ TITLES = [
 
 HEADINGS = [
     "What happens next", "Background", "The {t} question", "Reaction in {L}",
-    "A {a} {n}", "Numbers behind the {t}", "What {O} says", "Wider {t2}",
+    "{A_a} {n}", "Numbers behind the {t}", "What {O} says", "Wider {t2}",
 ]
