@@ -84,6 +84,8 @@
       return;
     }
     generation = data.generation;
+    // Tells tests (and the curious) that the page is listening.
+    document.documentElement.setAttribute('data-digest-live', 'connected');
     if (data.problems && data.problems.length) {
       showOverlay(data.problems);
     } else {
