@@ -4,9 +4,17 @@
 //! Pure: no IO, no Tera. The same corpus and config give the same
 //! [`Analysis`], bit for bit.
 
+use std::fmt;
+
 use crate::config::Config;
 use crate::content::Corpus;
 
+pub mod duplicates;
+pub mod features;
+pub mod related;
+pub mod report;
+pub mod text;
+pub mod threads;
 pub mod topics;
 
 /// Whether a related story came before or after the article it is listed on.
@@ -79,26 +87,293 @@ pub struct Analysis {
     pub threads: Vec<Thread>,
 }
 
-/// Analyses the corpus.
-///
-/// Until the text analysis lands this only gives every article its own
-/// topics, or the site's `default_topic` when it has none.
-pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
-    let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
-    let vectors = vec![Vec::new(); corpus.articles.len()];
-    let assigned = topics::assign(&vectors, &[], &given, config);
-    let articles = assigned
-        .into_iter()
-        .map(|topics| ArticleAnalysis {
+/// How many reasons a related story gives at most.
+const MAX_REASONS: usize = 4;
+
+/// Candidates scored per article, as a multiple of `related.count`; more
+/// than are shown, because duplicates and weak ones are dropped after.
+const CANDIDATES_PER_SHOWN: usize = 6;
+
+/// The signals analysis computes before deciding anything: vectors, topics
+/// and times. [`run`] and [`explain`] share it, so an explanation always
+/// matches what the site shows.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Text and entity vectors of every article.
+    pub features: features::Features,
+    /// Topics of every article, given or automatic.
+    pub topics: Vec<Vec<TopicAssignment>>,
+    /// Topic names of every article, sorted, for scoring.
+    pub topic_names: Vec<Vec<String>>,
+    /// Publication times, seconds since the Unix epoch.
+    pub timestamps: Vec<i64>,
+}
+
+impl Model {
+    /// Computes the vectors and topics of every article.
+    pub fn new(corpus: &Corpus, config: &Config) -> Model {
+        let documents = documents(corpus);
+        let features = features::build(&documents, &[], &features::Weighting::default());
+        let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
+        let topics = topics::assign(&features.vectors, &features.term_labels, &given, config);
+        let topic_names = topics
+            .iter()
+            .map(|assigned| {
+                let mut names: Vec<String> = assigned.iter().map(|t| t.name.clone()).collect();
+                names.sort();
+                names.dedup();
+                names
+            })
+            .collect();
+        let timestamps = corpus.articles.iter().map(|a| a.date.timestamp()).collect();
+        Model {
+            features,
             topics,
-            related: Vec::new(),
-            thread_idx: None,
-            duplicate_of: None,
-            duplicates: Vec::new(),
+            topic_names,
+            timestamps,
+        }
+    }
+
+    /// The signals scoring reads.
+    pub fn signals(&self) -> related::Signals<'_> {
+        related::Signals {
+            features: &self.features,
+            timestamps: &self.timestamps,
+            topics: &self.topic_names,
+        }
+    }
+}
+
+/// The text of every article, for [`features::build`].
+fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
+    corpus
+        .articles
+        .iter()
+        .map(|article| features::Document {
+            title: &article.title,
+            text: &article.text,
+            lang: &article.lang,
+        })
+        .collect()
+}
+
+/// Analyses the corpus: topics, related stories, near-duplicates, threads.
+pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
+    run_with(corpus, config, &Model::new(corpus, config))
+}
+
+/// [`run`] on a model already computed.
+fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
+    let settings = &config.related;
+    let n_articles = corpus.articles.len();
+    let signals = model.signals();
+    let n_candidates = (settings.count * CANDIDATES_PER_SHOWN).max(30);
+    let candidates = related::candidates(&signals, settings, n_candidates);
+
+    let documents = documents(corpus);
+    let duplicate_of = duplicates::find(
+        &model.features,
+        &documents,
+        &candidates,
+        settings.duplicate_min_similarity,
+    );
+    let mut copies: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
+    for (article_idx, kept) in duplicate_of.iter().enumerate() {
+        if let Some(kept) = *kept {
+            copies[kept].push(article_idx);
+        }
+    }
+    let excluded: Vec<bool> = duplicate_of.iter().map(Option::is_some).collect();
+    let (threads, thread_of) =
+        threads::find(corpus, &model.features, &candidates, &excluded, settings);
+
+    let related_lists: Vec<Vec<Related>> = candidates
+        .iter()
+        .enumerate()
+        .map(|(article_idx, list)| {
+            let kept = duplicate_of[article_idx].unwrap_or(article_idx);
+            let mut chosen: Vec<&related::Candidate> = list
+                .iter()
+                .filter(|c| {
+                    // Copies stand behind their kept article, and an article
+                    // is never related to its own copies.
+                    !excluded[c.article_idx]
+                        && c.article_idx != kept
+                        && c.breakdown.total >= settings.min_score
+                })
+                .collect();
+            chosen.sort_by(|a, b| {
+                let (x, y) = (
+                    &corpus.articles[a.article_idx],
+                    &corpus.articles[b.article_idx],
+                );
+                b.breakdown
+                    .total
+                    .total_cmp(&a.breakdown.total)
+                    .then(y.date.cmp(&x.date))
+                    .then(x.slug.cmp(&y.slug))
+            });
+            chosen.truncate(settings.count);
+            chosen
+                .into_iter()
+                .map(|c| Related {
+                    article_idx: c.article_idx,
+                    score: c.breakdown.total,
+                    reasons: related::reasons(
+                        &model.features,
+                        article_idx,
+                        c.article_idx,
+                        MAX_REASONS,
+                    ),
+                    relation: if corpus.articles[c.article_idx].date
+                        <= corpus.articles[article_idx].date
+                    {
+                        Relation::EarlierCoverage
+                    } else {
+                        Relation::FollowUp
+                    },
+                })
+                .collect()
         })
         .collect();
-    Analysis {
-        articles,
-        threads: Vec::new(),
+
+    let articles = model
+        .topics
+        .iter()
+        .cloned()
+        .zip(related_lists)
+        .enumerate()
+        .map(|(article_idx, (topics, related))| {
+            let kept = duplicate_of[article_idx];
+            ArticleAnalysis {
+                topics,
+                related,
+                // A copy follows the story of its kept article.
+                thread_idx: thread_of[kept.unwrap_or(article_idx)],
+                duplicate_of: kept,
+                duplicates: std::mem::take(&mut copies[article_idx]),
+            }
+        })
+        .collect();
+    Analysis { articles, threads }
+}
+
+/// The score of two articles, part by part, with what they share: what
+/// `digest explain` prints.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    /// Slug of the first article.
+    pub first: String,
+    /// Slug of the second article.
+    pub second: String,
+    /// The parts of the score and the total.
+    pub breakdown: related::Breakdown,
+    /// The settings weights, for reading the total.
+    pub weights: [f64; 4],
+    /// Shared entities, with their share of the entity cosine, strongest first.
+    pub shared_entities: Vec<(String, f64)>,
+    /// Shared terms, with their share of the text cosine, strongest first.
+    pub shared_terms: Vec<(String, f64)>,
+    /// The reasons a reader would see.
+    pub reasons: Vec<String>,
+    /// Whether the second article is listed among the first's related stories.
+    pub listed: bool,
+}
+
+/// Explains the score of articles `first` and `second` (corpus indices).
+/// Returns `None` when either index is out of range.
+pub fn explain(
+    corpus: &Corpus,
+    config: &Config,
+    first: usize,
+    second: usize,
+) -> Option<Explanation> {
+    let a = corpus.articles.get(first)?;
+    let b = corpus.articles.get(second)?;
+    let model = Model::new(corpus, config);
+    let analysis = run_with(corpus, config, &model);
+    let signals = model.signals();
+    let breakdown = related::breakdown(&signals, first, second, &config.related);
+    let (shared_entities, shared_terms) = related::shared_labels(&model.features, first, second);
+    let listed = analysis.articles[first]
+        .related
+        .iter()
+        .any(|r| r.article_idx == second);
+    let settings = &config.related;
+    Some(Explanation {
+        first: a.slug.clone(),
+        second: b.slug.clone(),
+        breakdown,
+        weights: [
+            settings.text_weight,
+            settings.entity_weight,
+            settings.topic_weight,
+            settings.time_weight,
+        ],
+        shared_entities,
+        shared_terms,
+        reasons: related::reasons(&model.features, first, second, MAX_REASONS),
+        listed,
+    })
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts = &self.breakdown;
+        let [text_weight, entity_weight, topic_weight, time_weight] = self.weights;
+        writeln!(f, "{} ↔ {}", self.first, self.second)?;
+        writeln!(
+            f,
+            "  text      {:.3}  (TF-IDF cosine, weight {text_weight})",
+            parts.text
+        )?;
+        writeln!(
+            f,
+            "  entities  {:.3}  (entity cosine, weight {entity_weight})",
+            parts.entities
+        )?;
+        writeln!(
+            f,
+            "  topics    {:.3}  (shared topics, weight {topic_weight})",
+            parts.topics
+        )?;
+        writeln!(
+            f,
+            "  time      {:.3}  (closeness in time, weight {time_weight})",
+            parts.time
+        )?;
+        writeln!(
+            f,
+            "  total     {:.3}  ({})",
+            parts.total,
+            if self.listed {
+                "listed as related"
+            } else {
+                "not listed as related"
+            }
+        )?;
+        let list = |items: &[(String, f64)]| {
+            if items.is_empty() {
+                "none".to_string()
+            } else {
+                items
+                    .iter()
+                    .take(10)
+                    .map(|(label, weight)| format!("{label} ({weight:.3})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        writeln!(f, "  shared entities: {}", list(&self.shared_entities))?;
+        writeln!(f, "  shared terms: {}", list(&self.shared_terms))?;
+        write!(
+            f,
+            "  reasons: {}",
+            if self.reasons.is_empty() {
+                "none".to_string()
+            } else {
+                self.reasons.join(", ")
+            }
+        )
     }
 }

@@ -1,0 +1,185 @@
+//! Near-duplicates: the same wire story published by two outlets. Two
+//! articles are copies when their bodies use nearly the same words (cosine
+//! of stem counts at least `duplicate_min_similarity`) and their lengths are
+//! close; every later copy points at the earliest one, which stays in lists.
+//!
+//! Bodies are compared without the headline, because outlets rewrite the
+//! headline of a wire story far more often than its text.
+
+use std::collections::BTreeMap;
+
+use super::features::{cosine, Document, Features};
+use super::related::Candidate;
+use super::text::{for_each_word, normalise_word, LanguageTools};
+
+/// Only pairs whose TF-IDF vectors are at least this similar have their
+/// bodies compared: a cheap filter before the exact check.
+const PREFILTER: f64 = 0.4;
+
+/// The shorter of two copies has at least this share of the longer one's
+/// words: an article quoting a wire story in full is more than a copy.
+const MIN_LENGTH_RATIO: f64 = 0.6;
+
+/// For every article, the earliest article it is a near-duplicate of.
+///
+/// Articles are in corpus order (oldest first, then slug), so the earliest
+/// copy has the smallest index. Only candidate pairs are compared.
+pub fn find(
+    features: &Features,
+    documents: &[Document<'_>],
+    candidates: &[Vec<Candidate>],
+    min_similarity: f64,
+) -> Vec<Option<usize>> {
+    let n_articles = candidates.len();
+    // Earlier partners of each article; a pair found from either side counts.
+    let mut partners: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
+    for (article_idx, list) in candidates.iter().enumerate() {
+        for candidate in list {
+            let (earlier, later) = if candidate.article_idx < article_idx {
+                (candidate.article_idx, article_idx)
+            } else {
+                (article_idx, candidate.article_idx)
+            };
+            if earlier != later
+                && later < n_articles
+                && is_copy(features, documents, earlier, later, min_similarity)
+            {
+                partners[later].push(earlier);
+            }
+        }
+    }
+    let mut duplicate_of: Vec<Option<usize>> = vec![None; n_articles];
+    for later in 0..n_articles {
+        // Point at the kept copy of the earliest partner, so a group of
+        // copies has exactly one article that stays in lists.
+        if let Some(&earliest) = partners[later].iter().min() {
+            duplicate_of[later] = Some(duplicate_of[earliest].unwrap_or(earliest));
+        }
+    }
+    duplicate_of
+}
+
+/// True when `a` and `b` are near-copies of each other.
+pub fn is_copy(
+    features: &Features,
+    documents: &[Document<'_>],
+    a: usize,
+    b: usize,
+    min_similarity: f64,
+) -> bool {
+    let (Some(vector_a), Some(vector_b)) = (features.vectors.get(a), features.vectors.get(b))
+    else {
+        return false;
+    };
+    if vector_a.is_empty() || vector_b.is_empty() {
+        return false;
+    }
+    let words = |idx: usize| f64::from(features.word_counts.get(idx).copied().unwrap_or(0));
+    let (short, long) = (words(a).min(words(b)), words(a).max(words(b)));
+    if long > 0.0 && short / long < MIN_LENGTH_RATIO {
+        return false;
+    }
+    if cosine(vector_a, vector_b) < PREFILTER.min(min_similarity) {
+        return false;
+    }
+    match (documents.get(a), documents.get(b)) {
+        (Some(doc_a), Some(doc_b)) => body_similarity(doc_a, doc_b) >= min_similarity,
+        _ => false,
+    }
+}
+
+/// Cosine of the stem counts of two bodies (stop words left out).
+pub fn body_similarity(a: &Document<'_>, b: &Document<'_>) -> f64 {
+    let (counts_a, counts_b) = (stem_counts(a), stem_counts(b));
+    let dot: f64 = counts_a
+        .iter()
+        .filter_map(|(stem, x)| counts_b.get(stem).map(|y| x * y))
+        .sum();
+    let norm = |counts: &BTreeMap<String, f64>| counts.values().map(|x| x * x).sum::<f64>().sqrt();
+    let denominator = norm(&counts_a) * norm(&counts_b);
+    if denominator == 0.0 {
+        0.0
+    } else {
+        (dot / denominator).clamp(0.0, 1.0)
+    }
+}
+
+fn stem_counts(document: &Document<'_>) -> BTreeMap<String, f64> {
+    let tools = LanguageTools::for_code(document.lang);
+    let mut counts = BTreeMap::new();
+    let mut buffer = String::new();
+    for_each_word(document.text, |word| {
+        if normalise_word(word.text, &mut buffer) && !tools.is_stop_word(&buffer) {
+            *counts
+                .entry(tools.stem(&buffer).into_owned())
+                .or_insert(0.0) += 1.0;
+        }
+    });
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::features::{build, Document, Weighting};
+    use crate::analyse::related::{candidates, Signals};
+    use crate::config::RelatedConfig;
+
+    fn run(texts: &[(&str, &str)]) -> Vec<Option<usize>> {
+        let docs: Vec<Document<'_>> = texts
+            .iter()
+            .map(|(title, text)| Document {
+                title,
+                text,
+                lang: "en",
+            })
+            .collect();
+        let features = build(&docs, &[], &Weighting::default());
+        let topics = vec![Vec::new(); texts.len()];
+        let timestamps = vec![0; texts.len()];
+        let signals = Signals {
+            features: &features,
+            timestamps: &timestamps,
+            topics: &topics,
+        };
+        let config = RelatedConfig::default();
+        let found = candidates(&signals, &config, 20);
+        find(&features, &docs, &found, config.duplicate_min_similarity)
+    }
+
+    const WIRE: &str = "Flood waters forced the evacuation of three villages along the \
+        river on Tuesday as emergency crews built sandbag walls through the night. \
+        The regional governor said about 4,000 residents had been moved to schools \
+        and sports halls, and that the water was expected to peak on Thursday.";
+
+    #[test]
+    fn exact_and_near_exact_copies_point_at_the_earliest() {
+        let edited = WIRE
+            .replace("about 4,000", "nearly 4,000")
+            .replace("Thursday", "Friday");
+        let found = run(&[
+            ("Floods force evacuations", WIRE),
+            ("Floods force evacuations", WIRE),
+            ("Villages evacuated as floods rise", &edited),
+            (
+                "Chess final ends in a draw",
+                "The chess final ended in a draw after six hours of play in the capital.",
+            ),
+        ]);
+        assert_eq!(found, [None, Some(0), Some(0), None]);
+    }
+
+    #[test]
+    fn issue_3_stories_sharing_a_headline_word_are_not_merged() {
+        let found = run(&[
+            ("Floods hit the north", WIRE),
+            (
+                "Floods of tourists hit the coast",
+                "Record numbers of tourists crowded the beaches of the coast this \
+                 summer, and hotel owners said bookings for the autumn were already \
+                 higher than in any year before the pandemic.",
+            ),
+        ]);
+        assert_eq!(found, [None, None]);
+    }
+}

@@ -1,0 +1,466 @@
+//! Related stories: the score of a pair of articles, its breakdown and
+//! reasons, and the candidate search through an inverted index.
+//!
+//! The score is `content × context`. `content` mixes TF-IDF cosine and
+//! entity cosine; `context` (shared topics, closeness in time) can only scale
+//! it, between `(text_weight + entity_weight) / Σ weights` and 1, so two
+//! stories on the same day in the same topic but with nothing in common are
+//! never related. Every part is in [0, 1] and symmetric in the two articles.
+
+use rayon::prelude::*;
+
+use super::features::{cosine, shared, Features};
+use crate::config::RelatedConfig;
+
+/// An article's top terms that go into the inverted index; a pair of
+/// articles is only scored when one shares such a term with the other.
+const INDEX_TERMS: usize = 16;
+/// An article's top entities that go into the inverted index.
+const INDEX_ENTITIES: usize = 8;
+/// Seconds in a day, for the time part of the score.
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// What the score of a pair is computed from, indexed like the corpus.
+#[derive(Debug, Clone, Copy)]
+pub struct Signals<'a> {
+    /// Text and entity vectors.
+    pub features: &'a Features,
+    /// Publication times, in seconds since the Unix epoch.
+    pub timestamps: &'a [i64],
+    /// Topic names of each article, sorted and deduplicated.
+    pub topics: &'a [Vec<String>],
+}
+
+/// The parts of the score of a pair of articles, each in [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Breakdown {
+    /// Cosine of the TF-IDF vectors.
+    pub text: f64,
+    /// Cosine of the entity vectors.
+    pub entities: f64,
+    /// Jaccard overlap of the topic sets.
+    pub topics: f64,
+    /// `0.5 ^ (days apart / half_life_days)`.
+    pub time: f64,
+    /// The combined score.
+    pub total: f64,
+}
+
+/// The combined score of the parts (see the module doc); in [0, 1] for
+/// parts in [0, 1] and non-negative weights.
+pub fn combine(text: f64, entities: f64, topics: f64, time: f64, config: &RelatedConfig) -> f64 {
+    let content_weight = config.text_weight + config.entity_weight;
+    let content = if content_weight > 0.0 {
+        (config.text_weight * text + config.entity_weight * entities) / content_weight
+    } else {
+        text
+    };
+    // Raising to a power below one spreads the low end of cosine values, where
+    // most real pairs lie, closer to how people rate relatedness; it keeps 0
+    // at 0 and 1 at 1 and the order of pairs unchanged.
+    let content = content.clamp(0.0, 1.0).powf(CONTENT_EXPONENT);
+    let all_weight = content_weight + config.topic_weight + config.time_weight;
+    let context = if all_weight > 0.0 {
+        (content_weight + config.topic_weight * topics + config.time_weight * time) / all_weight
+    } else {
+        1.0
+    };
+    (content * context).clamp(0.0, 1.0)
+}
+
+/// See [`combine`].
+const CONTENT_EXPONENT: f64 = 0.5;
+
+/// The score of articles `a` and `b`, part by part.
+pub fn breakdown(signals: &Signals<'_>, a: usize, b: usize, config: &RelatedConfig) -> Breakdown {
+    let features = signals.features;
+    let vector = |idx: usize| features.vectors.get(idx).map_or(&[][..], Vec::as_slice);
+    let entity_vector = |idx: usize| {
+        features
+            .entity_vectors
+            .get(idx)
+            .map_or(&[][..], Vec::as_slice)
+    };
+    let text = cosine(vector(a), vector(b));
+    let (entities_a, entities_b) = (entity_vector(a), entity_vector(b));
+    let entities = cosine(entities_a, entities_b);
+    // An article without any name says nothing about entities either way:
+    // score it on text alone rather than as "no shared names".
+    let entity_part = if entities_a.is_empty() || entities_b.is_empty() {
+        text
+    } else {
+        entities
+    };
+    let topics = topic_overlap(
+        signals.topics.get(a).map_or(&[][..], Vec::as_slice),
+        signals.topics.get(b).map_or(&[][..], Vec::as_slice),
+    );
+    let time = time_closeness(
+        signals.timestamps.get(a).copied().unwrap_or(0),
+        signals.timestamps.get(b).copied().unwrap_or(0),
+        config.half_life_days,
+    );
+    Breakdown {
+        text,
+        entities,
+        topics,
+        time,
+        total: combine(text, entity_part, topics, time, config),
+    }
+}
+
+/// Jaccard overlap of two sorted, deduplicated topic lists.
+pub fn topic_overlap(a: &[String], b: &[String]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 0.0;
+    }
+    let n_shared = a
+        .iter()
+        .filter(|topic| b.binary_search(topic).is_ok())
+        .count();
+    let n_union = a.len() + b.len() - n_shared;
+    n_shared as f64 / n_union as f64
+}
+
+/// `0.5 ^ (days apart / half_life_days)`; with a half-life of 0 only the
+/// same instant counts as close.
+pub fn time_closeness(a: i64, b: i64, half_life_days: f64) -> f64 {
+    let days = (a.abs_diff(b) as f64) / SECONDS_PER_DAY;
+    if half_life_days > 0.0 {
+        0.5f64.powf(days / half_life_days)
+    } else if days == 0.0 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Shared entities and terms of two articles, readable, strongest first:
+/// up to `max` reasons, entities before terms, and no term that merely
+/// repeats an entity ("putin" after "Vladimir Putin").
+pub fn reasons(features: &Features, a: usize, b: usize, max: usize) -> Vec<String> {
+    let (entities, terms) = shared_labels(features, a, b);
+    let mut out: Vec<String> = Vec::new();
+    for (label, _) in entities.into_iter().take(3) {
+        let lower = label.to_lowercase();
+        // "Putin" adds nothing after "Vladimir Putin".
+        if out
+            .iter()
+            .any(|kept| kept.to_lowercase().split(' ').any(|w| w == lower))
+        {
+            continue;
+        }
+        out.push(label);
+    }
+    for (label, _) in terms {
+        if out.len() >= max {
+            break;
+        }
+        let lower = label.to_lowercase();
+        if out.iter().any(|kept| {
+            kept.to_lowercase()
+                .split(' ')
+                .any(|word| word.starts_with(&lower) || lower.starts_with(word))
+        }) {
+            continue;
+        }
+        out.push(label);
+    }
+    out.truncate(max);
+    out
+}
+
+/// The shared entities and the shared terms of two articles, each with its
+/// share of the cosine, strongest first.
+pub fn shared_labels(
+    features: &Features,
+    a: usize,
+    b: usize,
+) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+    let get = |vectors: &[Vec<(u32, f32)>], idx: usize| -> Vec<(u32, f32)> {
+        vectors.get(idx).cloned().unwrap_or_default()
+    };
+    let label = |labels: &[String], id: u32| labels.get(id as usize).cloned().unwrap_or_default();
+    let entities = shared(
+        &get(&features.entity_vectors, a),
+        &get(&features.entity_vectors, b),
+    )
+    .into_iter()
+    .map(|(id, weight)| (label(&features.entity_labels, id), weight))
+    .collect();
+    let terms = shared(&get(&features.vectors, a), &get(&features.vectors, b))
+        .into_iter()
+        .map(|(id, weight)| (label(&features.term_labels, id), weight))
+        .collect();
+    (entities, terms)
+}
+
+/// A candidate related article and its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// Index of the other article.
+    pub article_idx: usize,
+    /// Its score against this article.
+    pub breakdown: Breakdown,
+}
+
+/// For every article, the articles worth scoring against it (those sharing
+/// one of its strongest terms or entities through the inverted index, at
+/// most `n_candidates` of them, most overlap first), scored. Very common
+/// terms are left out of the index, so the work grows with the number of
+/// articles, not with its square.
+pub fn candidates(
+    signals: &Signals<'_>,
+    config: &RelatedConfig,
+    n_candidates: usize,
+) -> Vec<Vec<Candidate>> {
+    let features = signals.features;
+    let n_articles = features.vectors.len();
+    // A term in more articles than this is too common to find related
+    // stories with: sqrt grows slowly enough to keep the work near-linear.
+    let max_postings = ((n_articles as f64).sqrt() * 4.0).max(200.0) as usize;
+    let term_index = InvertedIndex::new(&features.vectors, INDEX_TERMS, max_postings);
+    let entity_index = InvertedIndex::new(&features.entity_vectors, INDEX_ENTITIES, max_postings);
+
+    (0..n_articles)
+        .into_par_iter()
+        .map_init(
+            || (vec![0f32; n_articles], Vec::<u32>::new()),
+            |(accumulator, touched), article_idx| {
+                term_index.accumulate(&features.vectors[article_idx], accumulator, touched, 1.0);
+                entity_index.accumulate(
+                    &features.entity_vectors[article_idx],
+                    accumulator,
+                    touched,
+                    0.5,
+                );
+                let mut overlap: Vec<(u32, f32)> = touched
+                    .iter()
+                    .filter(|&&other| other as usize != article_idx)
+                    .map(|&other| (other, accumulator[other as usize]))
+                    .collect();
+                for &other in touched.iter() {
+                    accumulator[other as usize] = 0.0;
+                }
+                touched.clear();
+                overlap.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                overlap.truncate(n_candidates);
+                overlap
+                    .into_iter()
+                    .map(|(other, _)| Candidate {
+                        article_idx: other as usize,
+                        breakdown: breakdown(signals, article_idx, other as usize, config),
+                    })
+                    .filter(|candidate| candidate.breakdown.total > 0.0)
+                    .collect()
+            },
+        )
+        .collect()
+}
+
+/// Posting lists of the strongest ids of each vector (compressed rows).
+struct InvertedIndex {
+    /// `starts[id]..starts[id + 1]` is the posting list of `id` in `postings`.
+    starts: Vec<usize>,
+    postings: Vec<(u32, f32)>,
+    top: usize,
+    max_postings: usize,
+}
+
+impl InvertedIndex {
+    fn new(vectors: &[Vec<(u32, f32)>], top: usize, max_postings: usize) -> Self {
+        let n_ids = vectors
+            .iter()
+            .flat_map(|vector| vector.iter().map(|&(id, _)| id as usize + 1))
+            .max()
+            .unwrap_or(0);
+        let tops: Vec<Vec<(u32, f32)>> = vectors.par_iter().map(|v| strongest(v, top)).collect();
+        let mut starts = vec![0usize; n_ids + 1];
+        for vector in &tops {
+            for &(id, _) in vector {
+                starts[id as usize + 1] += 1;
+            }
+        }
+        for idx in 1..starts.len() {
+            starts[idx] += starts[idx - 1];
+        }
+        let mut fill = starts.clone();
+        let mut postings = vec![(0u32, 0f32); starts.last().copied().unwrap_or(0)];
+        for (article_idx, vector) in tops.iter().enumerate() {
+            for &(id, weight) in vector {
+                let slot = &mut fill[id as usize];
+                postings[*slot] = (article_idx as u32, weight);
+                *slot += 1;
+            }
+        }
+        Self {
+            starts,
+            postings,
+            top,
+            max_postings,
+        }
+    }
+
+    /// Adds `scale × w_query × w_other` to `accumulator[other]` for every
+    /// article sharing one of the query's strongest ids.
+    fn accumulate(
+        &self,
+        query: &[(u32, f32)],
+        accumulator: &mut [f32],
+        touched: &mut Vec<u32>,
+        scale: f32,
+    ) {
+        for (id, weight) in strongest(query, self.top) {
+            let id = id as usize;
+            let (Some(&start), Some(&end)) = (self.starts.get(id), self.starts.get(id + 1)) else {
+                continue;
+            };
+            if end - start > self.max_postings {
+                continue;
+            }
+            for &(other, other_weight) in &self.postings[start..end] {
+                let slot = &mut accumulator[other as usize];
+                if *slot == 0.0 {
+                    touched.push(other);
+                }
+                *slot += scale * weight * other_weight + f32::MIN_POSITIVE;
+            }
+        }
+    }
+}
+
+/// The `top` heaviest entries of a vector, heaviest first, ties by id.
+fn strongest(vector: &[(u32, f32)], top: usize) -> Vec<(u32, f32)> {
+    let mut entries = vector.to_vec();
+    entries.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    entries.truncate(top);
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::features::{build, Document, Weighting};
+    use proptest::prelude::*;
+
+    fn features(texts: &[&str]) -> Features {
+        let docs: Vec<Document<'_>> = texts
+            .iter()
+            .map(|text| Document {
+                title: "",
+                text,
+                lang: "en",
+            })
+            .collect();
+        build(&docs, &[], &Weighting::default())
+    }
+
+    #[test]
+    fn unrelated_articles_score_zero_even_on_the_same_day_and_topic() {
+        let features = features(&[
+            "Harvest of wheat fails in drought",
+            "Chess final ends in draw",
+        ]);
+        let topics = vec![vec!["News".to_string()], vec!["News".to_string()]];
+        let signals = Signals {
+            features: &features,
+            timestamps: &[0, 0],
+            topics: &topics,
+        };
+        let scored = breakdown(&signals, 0, 1, &RelatedConfig::default());
+        assert_eq!(scored.total, 0.0);
+        assert_eq!(scored.time, 1.0);
+        assert_eq!(scored.topics, 1.0);
+    }
+
+    #[test]
+    fn time_closeness_halves_every_half_life() {
+        let day = 86_400;
+        assert_eq!(time_closeness(0, 0, 14.0), 1.0);
+        assert!((time_closeness(0, 14 * day, 14.0) - 0.5).abs() < 1e-12);
+        assert!((time_closeness(28 * day, 0, 14.0) - 0.25).abs() < 1e-12);
+        assert_eq!(time_closeness(0, day, 0.0), 0.0);
+    }
+
+    #[test]
+    fn topic_overlap_is_jaccard() {
+        let a = vec!["Economy".to_string(), "Politics".to_string()];
+        let b = vec!["Politics".to_string()];
+        assert_eq!(topic_overlap(&a, &b), 0.5);
+        assert_eq!(topic_overlap(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn reasons_put_entities_first_and_skip_repeated_words() {
+        let features = features(&[
+            "Vladimir Putin rejected new sanctions on Russian oil exports.",
+            "Sanctions against Vladimir Putin and oil traders widened.",
+            "A recipe for bread.",
+        ]);
+        let found = reasons(&features, 0, 1, 5);
+        assert_eq!(found[0], "Vladimir Putin");
+        assert!(
+            found.contains(&"sanctions".to_string()) || found.contains(&"Sanctions".to_string()),
+            "{found:?}"
+        );
+        assert!(!found.iter().any(|r| r == "putin"), "{found:?}");
+    }
+
+    #[test]
+    fn candidates_come_from_shared_terms_only() {
+        let features = features(&[
+            "Flooding closes the harbour in Rotterdam",
+            "Rotterdam harbour reopens after flooding",
+            "Tennis star wins the open",
+        ]);
+        let topics = vec![Vec::new(); 3];
+        let signals = Signals {
+            features: &features,
+            timestamps: &[0, 0, 0],
+            topics: &topics,
+        };
+        let found = candidates(&signals, &RelatedConfig::default(), 10);
+        assert_eq!(found[0].len(), 1);
+        assert_eq!(found[0][0].article_idx, 1);
+        assert!(found[2].is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn score_is_symmetric_and_within_unit_interval(
+            words_a in proptest::collection::vec("[a-e]{3,5}|[A-E][a-e]{3} [A-E][a-e]{3}", 1..20),
+            words_b in proptest::collection::vec("[a-e]{3,5}|[A-E][a-e]{3} [A-E][a-e]{3}", 1..20),
+            time_a in 0i64..10_000_000,
+            time_b in 0i64..10_000_000,
+            topic_a in proptest::collection::btree_set("[ab]", 0..3),
+            topic_b in proptest::collection::btree_set("[ab]", 0..3),
+            text_weight in 0.0f64..2.0,
+            entity_weight in 0.0f64..2.0,
+            topic_weight in 0.0f64..2.0,
+            time_weight in 0.0f64..2.0,
+            half_life_days in 0.0f64..30.0,
+        ) {
+            let a = words_a.join(" ");
+            let b = words_b.join(" ");
+            let features = features(&[&a, &b, "filler text"]);
+            let topics = vec![
+                topic_a.into_iter().collect::<Vec<_>>(),
+                topic_b.into_iter().collect::<Vec<_>>(),
+                Vec::new(),
+            ];
+            let signals = Signals { features: &features, timestamps: &[time_a, time_b, 0], topics: &topics };
+            let config = RelatedConfig {
+                text_weight, entity_weight, topic_weight, time_weight, half_life_days,
+                ..RelatedConfig::default()
+            };
+            let ab = breakdown(&signals, 0, 1, &config);
+            let ba = breakdown(&signals, 1, 0, &config);
+            prop_assert_eq!(ab, ba);
+            for part in [ab.text, ab.entities, ab.topics, ab.time, ab.total] {
+                prop_assert!((0.0..=1.0).contains(&part), "{:?}", ab);
+            }
+            let itself = breakdown(&signals, 0, 0, &config);
+            prop_assert!(itself.total >= ab.total - 1e-9);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Story threads: the articles of one developing story, across days.
+//!
+//! Links are strong pairs (score at least `thread_min_score`, sharing a name
+//! or much of their text, at most `thread_window_days` apart). Links are
+//! taken strongest first and join two groups only when the groups' centroids
+//! are themselves similar, so one loose link cannot chain two unrelated
+//! stories into one thread. A group becomes a thread when it spans at least
+//! two days. Its id is the slug of its first article, which does not change
+//! when newer articles join.
+
+use std::collections::BTreeMap;
+
+use super::features::{cosine, Features};
+use super::related::Candidate;
+use super::Thread;
+use crate::config::RelatedConfig;
+use crate::content::Corpus;
+
+/// Text similarity that links two articles even when neither names an
+/// entity the other does.
+const STRONG_TEXT: f64 = 0.5;
+/// Two groups merge only when their centroids are at least this similar,
+/// relative to `thread_min_score`.
+const COHESION: f64 = 0.8;
+
+/// The story threads of a corpus, ordered by their first article's date,
+/// then id; and for each article the index of its thread.
+///
+/// `excluded[i]` articles (near-duplicate copies) take no part.
+pub fn find(
+    corpus: &Corpus,
+    features: &Features,
+    candidates: &[Vec<Candidate>],
+    excluded: &[bool],
+    config: &RelatedConfig,
+) -> (Vec<Thread>, Vec<Option<usize>>) {
+    let n_articles = corpus.articles.len().min(candidates.len());
+    let window_seconds = (config.thread_window_days.max(0.0) * 86_400.0) as i64;
+    let mut links: Vec<(f64, usize, usize)> = Vec::new();
+    for (article_idx, list) in candidates.iter().enumerate().take(n_articles) {
+        for candidate in list {
+            let other = candidate.article_idx;
+            // Each pair once, from the side of its smaller index.
+            if other <= article_idx
+                || other >= n_articles
+                || excluded[article_idx]
+                || excluded[other]
+            {
+                continue;
+            }
+            let scored = candidate.breakdown;
+            let apart = (corpus.articles[article_idx].date.timestamp()
+                - corpus.articles[other].date.timestamp())
+            .abs();
+            if scored.total >= config.thread_min_score
+                && apart <= window_seconds
+                && (scored.entities > 0.0 || scored.text >= STRONG_TEXT)
+            {
+                links.push((scored.total, article_idx, other));
+            }
+        }
+    }
+    // Strongest first; ties by indices so the result is deterministic.
+    links.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+
+    let mut groups = Groups::new(n_articles);
+    for (_, a, b) in links {
+        let (root_a, root_b) = (groups.root(a), groups.root(b));
+        if root_a == root_b {
+            continue;
+        }
+        let similarity = cosine(
+            &normalised(groups.centroid(root_a, features)),
+            &normalised(groups.centroid(root_b, features)),
+        );
+        if similarity >= COHESION * config.thread_min_score {
+            groups.union(root_a, root_b, features);
+        }
+    }
+
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for article_idx in 0..n_articles {
+        if !excluded[article_idx] {
+            members
+                .entry(groups.root(article_idx))
+                .or_default()
+                .push(article_idx);
+        }
+    }
+    let mut threads: Vec<Thread> = members
+        .into_values()
+        .filter(|indices| {
+            let first = indices.first().map(|&idx| corpus.articles[idx].local_date);
+            indices.len() >= 2
+                && indices
+                    .iter()
+                    .any(|&idx| Some(corpus.articles[idx].local_date) != first)
+        })
+        .map(|indices| {
+            // Members are in corpus order, which is oldest first.
+            let first = &corpus.articles[indices[0]];
+            Thread {
+                id: first.slug.clone(),
+                title: first.title.clone(),
+                article_indices: indices,
+            }
+        })
+        .collect();
+    threads.sort_by(|a, b| {
+        let date = |thread: &Thread| corpus.articles[thread.article_indices[0]].date;
+        date(a).cmp(&date(b)).then(a.id.cmp(&b.id))
+    });
+    let mut thread_of = vec![None; corpus.articles.len()];
+    for (thread_idx, thread) in threads.iter().enumerate() {
+        for &article_idx in &thread.article_indices {
+            thread_of[article_idx] = Some(thread_idx);
+        }
+    }
+    (threads, thread_of)
+}
+
+/// Union-find over articles that keeps each group's centroid (the sum of
+/// its members' text vectors), updated as groups merge.
+struct Groups {
+    parent: Vec<usize>,
+    /// Per root with more than one member: the summed vector, sorted by id.
+    /// A single article's centroid is its own vector, not copied.
+    sums: Vec<Option<Vec<(u32, f32)>>>,
+}
+
+impl Groups {
+    fn new(n: usize) -> Self {
+        Self {
+            parent: (0..n).collect(),
+            sums: vec![None; n],
+        }
+    }
+
+    fn root(&mut self, mut idx: usize) -> usize {
+        while self.parent[idx] != idx {
+            self.parent[idx] = self.parent[self.parent[idx]];
+            idx = self.parent[idx];
+        }
+        idx
+    }
+
+    fn union(&mut self, a: usize, b: usize, features: &Features) {
+        // The smaller index stays root so the result does not depend on
+        // which side of a link came first.
+        let (keep, gone) = if a < b { (a, b) } else { (b, a) };
+        let sum = add(self.centroid(keep, features), self.centroid(gone, features));
+        self.parent[gone] = keep;
+        self.sums[gone] = None;
+        self.sums[keep] = Some(sum);
+    }
+
+    fn centroid<'a>(&'a self, root: usize, features: &'a Features) -> &'a [(u32, f32)] {
+        match &self.sums[root] {
+            Some(sum) => sum,
+            None => features.vectors.get(root).map_or(&[][..], Vec::as_slice),
+        }
+    }
+}
+
+/// The sum of two sparse vectors sorted by id.
+fn add(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                out.push((x.0, x.1 + y.1));
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x.0 < y.0 => {
+                out.push(*x);
+                i += 1;
+            }
+            (Some(x), None) => {
+                out.push(*x);
+                i += 1;
+            }
+            (_, Some(y)) => {
+                out.push(*y);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    out
+}
+
+fn normalised(vector: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    let norm = vector
+        .iter()
+        .map(|&(_, w)| f64::from(w).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    if norm == 0.0 {
+        return vector.to_vec();
+    }
+    vector
+        .iter()
+        .map(|&(id, w)| (id, (f64::from(w) / norm) as f32))
+        .collect()
+}
