@@ -2,20 +2,33 @@
 //!
 //! `theme` loads the embedded default templates and the site's overrides;
 //! `view` builds the typed values templates receive; this module decides
-//! which pages exist and at which paths. Rendering returns pages and never
-//! writes files.
+//! which pages exist and at which paths, and renders them in parallel.
+//! Rendering returns pages and never writes files.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use crate::analyse::Analysis;
+use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analyse::{Analysis, Relation};
 use crate::config::Config;
 use crate::content::Corpus;
 use crate::error::Diagnostic;
-use crate::group::Digest;
+use crate::group::{topic_slug, Digest};
 
 pub mod theme;
+pub mod view;
 
 pub use theme::Theme;
+use view::{
+    article_location, day_location, day_range, month_location, month_name, thread_location,
+    topic_feed_location, topic_location, week_location, ArticleView, CalendarDay, CardView,
+    DateView, DayLink, DayView, FeedEntry, FeedView, GroupView, MonthView, NavLink, OtherCopy,
+    PageMeta, PageNumber, Pagination, RelatedView, SearchEntry, SiteView, SitemapUrl, ThreadBox,
+    ThreadRef, ThreadView, TimelineEntry, TopicLink, TopicTag, Urls, WeekView, YearView,
+};
 
 /// Everything a render needs, borrowed from the earlier stages.
 #[derive(Debug, Clone, Copy)]
@@ -46,15 +59,1482 @@ pub struct Page {
     pub bytes: Vec<u8>,
 }
 
+/// The path, under the base path, that `digest serve` answers with the
+/// live-reload script.
+pub const LIVE_RELOAD_PATH: &str = "__digest/live.js";
+
+/// The most URLs one sitemap file may hold (sitemaps.org); above it the
+/// sitemap becomes an index of several files.
+const SITEMAP_LIMIT: usize = 50_000;
+
+/// How many entries of a thread the "Follow this story" box shows.
+const TIMELINE_WINDOW: usize = 7;
+
+/// How many topics the navigation bar shows.
+const NAV_TOPICS: usize = 8;
+
+/// One page to render.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    Front,
+    Article(usize),
+    Topics,
+    Topic { topic_idx: usize, page: usize },
+    Day(usize),
+    Week(usize),
+    Archive,
+    Month(usize),
+    Thread(usize),
+    Feed(Option<usize>),
+    Sitemap { part: Option<usize> },
+    Robots,
+    NotFound,
+    Stylesheet,
+    SearchIndex,
+}
+
+/// A failed page: the template it used and Tera's error.
+type Failure = (&'static str, tera::Error);
+
 /// Renders every page of the site.
 ///
-/// Errs with one diagnostic per failing template (file and line where Tera
-/// gives one), after trying every page.
+/// Errs with one diagnostic per failing template (file and line where
+/// known), after trying every page.
 pub fn site(
     data: SiteData<'_>,
     theme: &Theme,
     options: &RenderOptions,
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
-    let _ = (data, theme, options);
-    Ok(Vec::new())
+    let renderer = Renderer::new(data, theme, options);
+    let jobs = renderer.jobs();
+    let results: Vec<Result<Page, Failure>> =
+        jobs.par_iter().map(|job| renderer.render(*job)).collect();
+    let mut pages = Vec::with_capacity(results.len());
+    // Ten thousand article pages failing on one typo are one problem.
+    let mut problems: BTreeSet<Diagnostic> = BTreeSet::new();
+    for result in results {
+        match result {
+            Ok(page) => pages.push(page),
+            Err((template, err)) => {
+                problems.insert(theme.render_diagnostic(template, &err));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.into_iter().collect());
+    }
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(pages)
+}
+
+/// Views shared by many pages, built once per render.
+struct Renderer<'a> {
+    data: SiteData<'a>,
+    theme: &'a Theme,
+    options: &'a RenderOptions,
+    urls: Urls<'a>,
+    site: SiteView<'a>,
+    topics: Vec<TopicLink<'a>>,
+    cards: Vec<CardView<'a>>,
+    sitemap_parts: usize,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(data: SiteData<'a>, theme: &'a Theme, options: &'a RenderOptions) -> Self {
+        let config = data.config;
+        let urls = Urls::new(config);
+        let topics: Vec<TopicLink<'a>> = data
+            .digest
+            .topics
+            .iter()
+            .map(|topic| TopicLink {
+                name: &topic.name,
+                slug: &topic.slug,
+                url: urls.path(&topic_location(&topic.slug, 1)),
+                feed_url: urls.path(&topic_feed_location(&topic.slug)),
+                automatic: topic.automatic,
+                n_articles: topic.article_indices.len(),
+            })
+            .collect();
+        let mut nav_topics = topics.clone();
+        nav_topics.sort_by(|a, b| b.n_articles.cmp(&a.n_articles).then(a.slug.cmp(b.slug)));
+        nav_topics.truncate(NAV_TOPICS);
+        nav_topics.retain(|t| t.n_articles > 0);
+        let newest = data
+            .digest
+            .listed
+            .first()
+            .and_then(|&idx| data.corpus.articles.get(idx))
+            .map(|a| DateView::of_time(a.date, config.timezone));
+        let site = SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            base_path: urls.base_path,
+            language: &config.language,
+            author: config.author.as_deref(),
+            extra: &config.extra,
+            home_url: urls.path(""),
+            topics_url: urls.path("topics/"),
+            archive_url: urls.path("archive/"),
+            feed_url: urls.path("feed.xml"),
+            feed_permalink: urls.absolute("feed.xml"),
+            stylesheet_url: urls.path("style.css"),
+            search_index_url: urls.path("search-index.json"),
+            nav_topics,
+            n_articles: data.digest.listed.len(),
+            n_topics: data.digest.topics.len(),
+            newest,
+            generator: concat!("digest ", env!("CARGO_PKG_VERSION")),
+        };
+        let topic_idx_of: BTreeMap<&str, usize> = data
+            .digest
+            .topics
+            .iter()
+            .enumerate()
+            .map(|(idx, t)| (t.slug.as_str(), idx))
+            .collect();
+        let cards = (0..data.corpus.articles.len())
+            .map(|idx| card(data, urls, &topic_idx_of, idx))
+            .collect();
+        let mut renderer = Self {
+            data,
+            theme,
+            options,
+            urls,
+            site,
+            topics,
+            cards,
+            sitemap_parts: 0,
+        };
+        let n_urls = renderer.sitemap_urls().len();
+        renderer.sitemap_parts = if n_urls > SITEMAP_LIMIT {
+            n_urls.div_ceil(SITEMAP_LIMIT)
+        } else {
+            0
+        };
+        renderer
+    }
+
+    /// Every page of the site.
+    fn jobs(&self) -> Vec<Job> {
+        let digest = self.data.digest;
+        let mut jobs = vec![
+            Job::Front,
+            Job::Topics,
+            Job::Archive,
+            Job::Feed(None),
+            Job::Sitemap { part: None },
+            Job::Robots,
+            Job::NotFound,
+            Job::Stylesheet,
+            Job::SearchIndex,
+        ];
+        jobs.extend((0..self.data.corpus.articles.len()).map(Job::Article));
+        for (topic_idx, topic) in digest.topics.iter().enumerate() {
+            for page in 1..=self.topic_pages(topic.article_indices.len()) {
+                jobs.push(Job::Topic { topic_idx, page });
+            }
+            jobs.push(Job::Feed(Some(topic_idx)));
+        }
+        jobs.extend((0..digest.days.len()).map(Job::Day));
+        jobs.extend((0..digest.weeks.len()).map(Job::Week));
+        jobs.extend((0..digest.months.len()).map(Job::Month));
+        jobs.extend((0..self.data.analysis.threads.len()).map(Job::Thread));
+        jobs.extend((1..=self.sitemap_parts).map(|part| Job::Sitemap { part: Some(part) }));
+        jobs
+    }
+
+    fn topic_pages(&self, n_articles: usize) -> usize {
+        n_articles.div_ceil(self.data.config.paginate.max(1)).max(1)
+    }
+
+    fn render(&self, job: Job) -> Result<Page, Failure> {
+        let config = self.data.config;
+        let digest = self.data.digest;
+        match job {
+            Job::Front => {
+                let days: Vec<DayView<'_>> = digest
+                    .front_page_day_indices
+                    .iter()
+                    .filter_map(|&idx| self.day_view(idx))
+                    .collect();
+                let description = if config.description.is_empty() {
+                    format!("The latest news from {}", config.title)
+                } else {
+                    config.description.clone()
+                };
+                let meta = self.meta("front", "Latest news", description, "");
+                #[derive(Serialize)]
+                struct Front<'b> {
+                    days: Vec<DayView<'b>>,
+                    topics: &'b [TopicLink<'b>],
+                }
+                let topics = &self.topics;
+                self.html("index.html", "", meta, &Front { days, topics })
+            }
+            Job::Article(idx) => {
+                let article = &self.data.corpus.articles[idx];
+                let view = self.article_view(idx);
+                let location = article_location(&article.slug);
+                let mut meta = self.meta(
+                    "article",
+                    &article.title,
+                    article.summary.clone(),
+                    &location,
+                );
+                meta.lang = article.lang.clone();
+                #[derive(Serialize)]
+                struct One<'b> {
+                    article: ArticleView<'b>,
+                }
+                self.html("article.html", &location, meta, &One { article: view })
+            }
+            Job::Topics => {
+                let meta = self.meta(
+                    "topics",
+                    "Topics",
+                    format!("All {} topics of {}", self.topics.len(), config.title),
+                    "topics/",
+                );
+                #[derive(Serialize)]
+                struct All<'b> {
+                    topics: &'b [TopicLink<'b>],
+                }
+                self.html(
+                    "topics.html",
+                    "topics/",
+                    meta,
+                    &All {
+                        topics: &self.topics,
+                    },
+                )
+            }
+            Job::Topic { topic_idx, page } => self.topic_page(topic_idx, page),
+            Job::Day(idx) => {
+                let Some(day) = self.day_view(idx) else {
+                    return Err(missing("day.html"));
+                };
+                let location = day_location(day.id);
+                let meta = self.meta(
+                    "day",
+                    &day.date.human,
+                    format!("{} articles on {}", day.n_articles, day.date.human),
+                    &location,
+                );
+                let link = |i: usize| {
+                    digest.days.get(i).map(|d| NavLink {
+                        label: DateView::of_day(d.date).human,
+                        url: self.urls.path(&day_location(&d.id)),
+                    })
+                };
+                #[derive(Serialize)]
+                struct OneDay<'b> {
+                    day: DayView<'b>,
+                    previous: Option<NavLink>,
+                    next: Option<NavLink>,
+                }
+                let view = OneDay {
+                    day,
+                    previous: link(idx + 1),
+                    next: idx.checked_sub(1).and_then(link),
+                };
+                self.html("day.html", &location, meta, &view)
+            }
+            Job::Week(idx) => {
+                let Some(week) = self.week_view(idx) else {
+                    return Err(missing("week.html"));
+                };
+                let location = week_location(week.id);
+                let meta = self.meta(
+                    "week",
+                    &week.label,
+                    format!("{} articles in the week of {}", week.n_articles, week.range),
+                    &location,
+                );
+                let link = |i: usize| {
+                    digest.weeks.get(i).map(|w| NavLink {
+                        label: format!("Week {}, {}", w.week, w.iso_year),
+                        url: self.urls.path(&week_location(&w.id)),
+                    })
+                };
+                #[derive(Serialize)]
+                struct OneWeek<'b> {
+                    week: WeekView<'b>,
+                    previous: Option<NavLink>,
+                    next: Option<NavLink>,
+                }
+                let view = OneWeek {
+                    week,
+                    previous: link(idx + 1),
+                    next: idx.checked_sub(1).and_then(link),
+                };
+                self.html("week.html", &location, meta, &view)
+            }
+            Job::Archive => {
+                let mut years: Vec<YearView<'_>> = Vec::new();
+                for idx in 0..digest.months.len() {
+                    let Some(month) = self.month_view(idx, false) else {
+                        continue;
+                    };
+                    match years.last_mut() {
+                        Some(year) if year.year == month.year => {
+                            year.n_articles += month.n_articles;
+                            year.months.push(month);
+                        }
+                        _ => years.push(YearView {
+                            year: month.year,
+                            n_articles: month.n_articles,
+                            months: vec![month],
+                        }),
+                    }
+                }
+                let meta = self.meta(
+                    "archive",
+                    "Archive",
+                    format!("Every day of {} in a calendar", config.title),
+                    "archive/",
+                );
+                #[derive(Serialize)]
+                struct Archive<'b> {
+                    years: Vec<YearView<'b>>,
+                }
+                self.html("archive.html", "archive/", meta, &Archive { years })
+            }
+            Job::Month(idx) => {
+                let Some(month) = self.month_view(idx, true) else {
+                    return Err(missing("month.html"));
+                };
+                let location = month_location(month.year, month.month);
+                let meta = self.meta(
+                    "month",
+                    &month.name,
+                    format!("{} articles in {}", month.n_articles, month.name),
+                    &location,
+                );
+                let link = |i: usize| {
+                    digest.months.get(i).map(|m| NavLink {
+                        label: format!("{} {}", month_name(m.month), m.year),
+                        url: self.urls.path(&month_location(m.year, m.month)),
+                    })
+                };
+                #[derive(Serialize)]
+                struct OneMonth<'b> {
+                    month: MonthView<'b>,
+                    previous: Option<NavLink>,
+                    next: Option<NavLink>,
+                }
+                let view = OneMonth {
+                    month,
+                    previous: link(idx + 1),
+                    next: idx.checked_sub(1).and_then(link),
+                };
+                self.html("month.html", &location, meta, &view)
+            }
+            Job::Thread(idx) => {
+                let thread = &self.data.analysis.threads[idx];
+                let location = thread_location(&thread.id);
+                let articles: Vec<&CardView<'_>> = thread
+                    .article_indices
+                    .iter()
+                    .filter_map(|&i| self.cards.get(i))
+                    .collect();
+                let view = ThreadView {
+                    id: &thread.id,
+                    title: &thread.title,
+                    url: self.urls.path(&location),
+                    n_articles: articles.len(),
+                    first: articles.first().map(|c| c.date.clone()),
+                    last: articles.last().map(|c| c.date.clone()),
+                    articles,
+                };
+                let meta = self.meta(
+                    "thread",
+                    &thread.title,
+                    format!("{} articles following one story", view.n_articles),
+                    &location,
+                );
+                #[derive(Serialize)]
+                struct OneThread<'b> {
+                    thread: ThreadView<'b>,
+                }
+                self.html("thread.html", &location, meta, &OneThread { thread: view })
+            }
+            Job::Feed(topic_idx) => self.feed(topic_idx),
+            Job::Sitemap { part } => self.sitemap(part),
+            Job::Robots => {
+                let meta = self.meta("robots", "robots.txt", String::new(), "robots.txt");
+                #[derive(Serialize)]
+                struct Robots {
+                    sitemap_url: String,
+                }
+                let view = Robots {
+                    sitemap_url: self.urls.absolute("sitemap.xml"),
+                };
+                self.file("robots.txt", "robots.txt", meta, &view)
+            }
+            Job::NotFound => {
+                let mut meta = self.meta(
+                    "not_found",
+                    "Page not found",
+                    "There is no page at this address".to_string(),
+                    "404.html",
+                );
+                meta.url = self.urls.path("404.html");
+                #[derive(Serialize)]
+                struct NotFound<'b> {
+                    topics: &'b [TopicLink<'b>],
+                }
+                let view = NotFound {
+                    topics: &self.topics,
+                };
+                self.html("404.html", "404.html", meta, &view)
+            }
+            Job::Stylesheet => {
+                let meta = self.meta("stylesheet", "style.css", String::new(), "style.css");
+                #[derive(Serialize)]
+                struct Nothing {}
+                self.file("style.css", "style.css", meta, &Nothing {})
+            }
+            Job::SearchIndex => {
+                let entries: Vec<SearchEntry<'_>> = digest
+                    .listed
+                    .iter()
+                    .filter_map(|&idx| self.cards.get(idx))
+                    .map(|card| SearchEntry {
+                        title: card.title,
+                        url: card.url.clone(),
+                        date: card.date.day.clone(),
+                        topics: card.topics.iter().map(|t| t.name).collect(),
+                        summary: card.summary,
+                    })
+                    .collect();
+                // Serialising plain data cannot fail; fall back to an empty
+                // list rather than panic if it ever did.
+                let bytes = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
+                Ok(Page {
+                    path: PathBuf::from("search-index.json"),
+                    bytes,
+                })
+            }
+        }
+    }
+
+    fn meta(
+        &self,
+        kind: &'static str,
+        title: &str,
+        description: String,
+        location: &str,
+    ) -> PageMeta {
+        PageMeta {
+            kind,
+            title: title.to_string(),
+            description,
+            url: self.urls.path(location),
+            permalink: self.urls.absolute(location),
+            lang: self.data.config.language.clone(),
+            rel_prev: None,
+            rel_next: None,
+            feed_url: None,
+        }
+    }
+
+    /// Renders an HTML page at `location` (a folder, or a file name).
+    fn html<T: Serialize>(
+        &self,
+        template: &'static str,
+        location: &str,
+        meta: PageMeta,
+        view: &T,
+    ) -> Result<Page, Failure> {
+        let mut page = self.file(template, location, meta, view)?;
+        if self.options.live_reload {
+            page.bytes = inject_live_reload(&page.bytes, self.urls.base_path);
+        }
+        Ok(page)
+    }
+
+    /// Renders any file; a `location` ending in `/` gets `index.html`.
+    fn file<T: Serialize>(
+        &self,
+        template: &'static str,
+        location: &str,
+        meta: PageMeta,
+        view: &T,
+    ) -> Result<Page, Failure> {
+        let mut context = tera::Context::from_serialize(view).map_err(|e| (template, e))?;
+        context.insert("site", &self.site);
+        context.insert("page", &meta);
+        let text = self
+            .theme
+            .tera
+            .render(template, &context)
+            .map_err(|e| (template, e))?;
+        let path = if location.is_empty() || location.ends_with('/') {
+            PathBuf::from(format!("{location}index.html"))
+        } else {
+            PathBuf::from(location)
+        };
+        Ok(Page {
+            path,
+            bytes: text.into_bytes(),
+        })
+    }
+
+    fn group_views(&self, article_indices: &[usize]) -> Vec<GroupView<'_>> {
+        self.data
+            .digest
+            .by_topic(article_indices)
+            .into_iter()
+            .filter_map(|(topic_idx, list)| {
+                Some(GroupView {
+                    topic: self.topics.get(topic_idx)?,
+                    articles: list.iter().filter_map(|&i| self.cards.get(i)).collect(),
+                })
+            })
+            .collect()
+    }
+
+    fn day_view(&self, idx: usize) -> Option<DayView<'_>> {
+        let day = self.data.digest.days.get(idx)?;
+        Some(DayView {
+            id: &day.id,
+            date: DateView::of_day(day.date),
+            url: self.urls.path(&day_location(&day.id)),
+            n_articles: day.article_indices.len(),
+            groups: self.group_views(&day.article_indices),
+        })
+    }
+
+    fn day_link(&self, idx: usize, with_articles: bool) -> Option<DayLink<'_>> {
+        let day = self.data.digest.days.get(idx)?;
+        Some(DayLink {
+            date: DateView::of_day(day.date),
+            url: self.urls.path(&day_location(&day.id)),
+            n_articles: day.article_indices.len(),
+            articles: if with_articles {
+                day.article_indices
+                    .iter()
+                    .filter_map(|&i| self.cards.get(i))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    fn week_view(&self, idx: usize) -> Option<WeekView<'_>> {
+        let digest = self.data.digest;
+        let week = digest.weeks.get(idx)?;
+        let days = digest
+            .days
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| week.start <= d.date && d.date <= week.end)
+            .filter_map(|(i, _)| self.day_link(i, false))
+            .collect();
+        Some(WeekView {
+            id: &week.id,
+            label: format!("Week {}, {}", week.week, week.iso_year),
+            range: day_range(week.start, week.end),
+            start: DateView::of_day(week.start),
+            end: DateView::of_day(week.end),
+            url: self.urls.path(&week_location(&week.id)),
+            n_articles: week.article_indices.len(),
+            days,
+            groups: self.group_views(&week.article_indices),
+        })
+    }
+
+    fn month_view(&self, idx: usize, with_days: bool) -> Option<MonthView<'_>> {
+        let digest = self.data.digest;
+        let month = digest.months.get(idx)?;
+        let first = NaiveDate::from_ymd_opt(month.year, month.month, 1)?;
+        let mut counts: BTreeMap<u32, (usize, String)> = BTreeMap::new();
+        for &day_idx in &month.day_indices {
+            if let Some(day) = digest.days.get(day_idx) {
+                counts.insert(
+                    day.date.day(),
+                    (
+                        day.article_indices.len(),
+                        self.urls.path(&day_location(&day.id)),
+                    ),
+                );
+            }
+        }
+        let mut weeks: Vec<Vec<Option<CalendarDay>>> = Vec::new();
+        let mut row: Vec<Option<CalendarDay>> =
+            vec![None; first.weekday().num_days_from_monday() as usize];
+        let mut date = first;
+        while date.month() == month.month {
+            let entry = counts.get(&date.day());
+            row.push(Some(CalendarDay {
+                day: date.day(),
+                iso: date.format("%Y-%m-%d").to_string(),
+                url: entry.map(|(_, url)| url.clone()),
+                n_articles: entry.map_or(0, |(n, _)| *n),
+            }));
+            if row.len() == 7 {
+                weeks.push(std::mem::take(&mut row));
+            }
+            match date.succ_opt() {
+                Some(next) => date = next,
+                None => break,
+            }
+        }
+        if !row.is_empty() {
+            row.resize(7, None);
+            weeks.push(row);
+        }
+        let days = if with_days {
+            month
+                .day_indices
+                .iter()
+                .filter_map(|&i| self.day_link(i, true))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(MonthView {
+            year: month.year,
+            month: month.month,
+            name: format!("{} {}", month_name(month.month), month.year),
+            iso: format!("{:04}-{:02}", month.year, month.month),
+            url: self.urls.path(&month_location(month.year, month.month)),
+            n_articles: month.n_articles,
+            weeks,
+            days,
+        })
+    }
+
+    fn topic_page(&self, topic_idx: usize, page: usize) -> Result<Page, Failure> {
+        let Some(topic) = self.data.digest.topics.get(topic_idx) else {
+            return Err(missing("topic.html"));
+        };
+        let per_page = self.data.config.paginate.max(1);
+        let total = self.topic_pages(topic.article_indices.len());
+        let articles: Vec<&CardView<'_>> = topic
+            .article_indices
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .filter_map(|&i| self.cards.get(i))
+            .collect();
+        let url_of = |n: usize| self.urls.path(&topic_location(&topic.slug, n));
+        let pagination = Pagination {
+            current: page,
+            total,
+            previous_url: (page > 1).then(|| url_of(page - 1)),
+            next_url: (page < total).then(|| url_of(page + 1)),
+            pages: (1..=total)
+                .map(|number| PageNumber {
+                    number,
+                    url: url_of(number),
+                    current: number == page,
+                })
+                .collect(),
+        };
+        let location = topic_location(&topic.slug, page);
+        let title = if page > 1 {
+            format!("{} (page {page} of {total})", topic.name)
+        } else {
+            topic.name.clone()
+        };
+        let mut meta = self.meta(
+            "topic",
+            &title,
+            format!(
+                "{} articles about {}",
+                topic.article_indices.len(),
+                topic.name
+            ),
+            &location,
+        );
+        meta.rel_prev = pagination.previous_url.clone();
+        meta.rel_next = pagination.next_url.clone();
+        meta.feed_url = Some(self.urls.path(&topic_feed_location(&topic.slug)));
+        #[derive(Serialize)]
+        struct OneTopic<'b> {
+            topic: &'b TopicLink<'b>,
+            articles: Vec<&'b CardView<'b>>,
+            pagination: Pagination,
+        }
+        let Some(link) = self.topics.get(topic_idx) else {
+            return Err(missing("topic.html"));
+        };
+        let view = OneTopic {
+            topic: link,
+            articles,
+            pagination,
+        };
+        self.html("topic.html", &location, meta, &view)
+    }
+
+    fn article_view(&self, idx: usize) -> ArticleView<'_> {
+        let data = self.data;
+        let article = &data.corpus.articles[idx];
+        let analysis = data.analysis.articles.get(idx);
+        let related = analysis
+            .map(|a| a.related.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|related| {
+                let (relation, relation_label) = match related.relation {
+                    Relation::EarlierCoverage => ("earlier_coverage", "Earlier coverage"),
+                    Relation::FollowUp => ("follow_up", "Follow-up"),
+                };
+                Some(RelatedView {
+                    article: self.cards.get(related.article_idx)?,
+                    score: (related.score * 100.0).round() / 100.0,
+                    reasons: related.reasons.iter().map(String::as_str).collect(),
+                    relation,
+                    relation_label,
+                })
+            })
+            .collect();
+        let thread_box = analysis
+            .and_then(|a| a.thread_idx)
+            .and_then(|t| data.analysis.threads.get(t))
+            .and_then(|thread| {
+                let position = thread.article_indices.iter().position(|&i| i == idx)?;
+                let n = thread.article_indices.len();
+                let start = position
+                    .saturating_sub(TIMELINE_WINDOW / 2)
+                    .min(n.saturating_sub(TIMELINE_WINDOW));
+                let end = (start + TIMELINE_WINDOW).min(n);
+                Some(ThreadBox {
+                    id: &thread.id,
+                    title: &thread.title,
+                    url: self.urls.path(&thread_location(&thread.id)),
+                    n_articles: n,
+                    position: position + 1,
+                    entries: thread.article_indices[start..end]
+                        .iter()
+                        .filter_map(|&i| {
+                            Some(TimelineEntry {
+                                article: self.cards.get(i)?,
+                                current: i == idx,
+                            })
+                        })
+                        .collect(),
+                    n_earlier_hidden: start,
+                    n_later_hidden: n - end,
+                })
+            });
+        let neighbours = data.digest.neighbours.get(idx);
+        let card_of = |i: Option<usize>| i.and_then(|i| self.cards.get(i));
+        ArticleView {
+            card: &self.cards[idx],
+            body_html: &article.body_html,
+            permalink: self.urls.absolute(&article_location(&article.slug)),
+            extra: &article.extra,
+            related,
+            thread_box,
+            primary_topic: data
+                .digest
+                .primary_topic
+                .get(idx)
+                .and_then(|&t| self.topics.get(t)),
+            previous: card_of(neighbours.and_then(|n| n.previous)),
+            next: card_of(neighbours.and_then(|n| n.next)),
+            previous_in_topic: card_of(neighbours.and_then(|n| n.previous_in_topic)),
+            next_in_topic: card_of(neighbours.and_then(|n| n.next_in_topic)),
+        }
+    }
+
+    fn feed(&self, topic_idx: Option<usize>) -> Result<Page, Failure> {
+        let data = self.data;
+        let config = data.config;
+        let (title, list, html_location, feed_location) = match topic_idx {
+            None => (
+                config.title.clone(),
+                data.digest.listed.as_slice(),
+                String::new(),
+                "feed.xml".to_string(),
+            ),
+            Some(idx) => {
+                let Some(topic) = data.digest.topics.get(idx) else {
+                    return Err(missing("feed.xml"));
+                };
+                (
+                    format!("{}: {}", config.title, topic.name),
+                    topic.article_indices.as_slice(),
+                    topic_location(&topic.slug, 1),
+                    topic_feed_location(&topic.slug),
+                )
+            }
+        };
+        let entries: Vec<FeedEntry<'_>> = list
+            .iter()
+            .take(config.feed_limit)
+            .filter_map(|&idx| {
+                let article = data.corpus.articles.get(idx)?;
+                let card = self.cards.get(idx)?;
+                let url = self.urls.absolute(&article_location(&article.slug));
+                let published = article
+                    .date
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                Some(FeedEntry {
+                    title: &article.title,
+                    id: url.clone(),
+                    url,
+                    updated: article
+                        .updated
+                        .map(|u| u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                        .unwrap_or_else(|| published.clone()),
+                    published,
+                    author: card.author,
+                    source: card.source,
+                    summary: &article.summary,
+                    content_html: &article.body_html,
+                    topics: card.topics.iter().map(|t| t.name).collect(),
+                })
+            })
+            .collect();
+        let updated = list
+            .iter()
+            .take(config.feed_limit)
+            .filter_map(|&idx| data.corpus.articles.get(idx))
+            .map(|a| a.updated.map_or(a.date, |u| u.max(a.date)))
+            .max()
+            .map_or_else(
+                || "1970-01-01T00:00:00Z".to_string(),
+                |d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+        let view = FeedView {
+            title,
+            subtitle: &config.description,
+            id: self.urls.absolute(&html_location),
+            self_url: self.urls.absolute(&feed_location),
+            alternate_url: self.urls.absolute(&html_location),
+            updated,
+            lang: &config.language,
+            entries,
+        };
+        let meta = self.meta("feed", &view.title, String::new(), &feed_location);
+        #[derive(Serialize)]
+        struct Feed<'b> {
+            feed: FeedView<'b>,
+        }
+        self.file("feed.xml", &feed_location, meta, &Feed { feed: view })
+    }
+
+    /// Every page worth indexing: listed articles, lists, days, weeks,
+    /// months, threads.
+    fn sitemap_urls(&self) -> Vec<SitemapUrl> {
+        let digest = self.data.digest;
+        let newest = digest
+            .listed
+            .first()
+            .and_then(|&i| self.cards.get(i))
+            .map(|c| c.date.day.clone());
+        let mut urls = vec![
+            SitemapUrl {
+                loc: self.urls.absolute(""),
+                lastmod: newest.clone(),
+            },
+            SitemapUrl {
+                loc: self.urls.absolute("topics/"),
+                lastmod: newest.clone(),
+            },
+            SitemapUrl {
+                loc: self.urls.absolute("archive/"),
+                lastmod: newest,
+            },
+        ];
+        let card_day = |i: usize| self.cards.get(i).map(|c| c.date.day.clone());
+        for &idx in &digest.listed {
+            if let Some(card) = self.cards.get(idx) {
+                let lastmod = card.updated.as_ref().unwrap_or(&card.date).day.clone();
+                urls.push(SitemapUrl {
+                    loc: self.urls.absolute(&article_location(card.slug)),
+                    lastmod: Some(lastmod),
+                });
+            }
+        }
+        for topic in &digest.topics {
+            for page in 1..=self.topic_pages(topic.article_indices.len()) {
+                urls.push(SitemapUrl {
+                    loc: self.urls.absolute(&topic_location(&topic.slug, page)),
+                    lastmod: topic.article_indices.first().and_then(|&i| card_day(i)),
+                });
+            }
+        }
+        for day in &digest.days {
+            urls.push(SitemapUrl {
+                loc: self.urls.absolute(&day_location(&day.id)),
+                lastmod: Some(day.id.clone()),
+            });
+        }
+        for week in &digest.weeks {
+            urls.push(SitemapUrl {
+                loc: self.urls.absolute(&week_location(&week.id)),
+                lastmod: week.article_indices.first().and_then(|&i| card_day(i)),
+            });
+        }
+        for month in &digest.months {
+            urls.push(SitemapUrl {
+                loc: self.urls.absolute(&month_location(month.year, month.month)),
+                lastmod: None,
+            });
+        }
+        for thread in &self.data.analysis.threads {
+            urls.push(SitemapUrl {
+                loc: self.urls.absolute(&thread_location(&thread.id)),
+                lastmod: thread.article_indices.last().and_then(|&i| card_day(i)),
+            });
+        }
+        urls
+    }
+
+    /// `sitemap.xml`, or, for a big site, the index (`part` none) and its
+    /// numbered parts `sitemap-N.xml`.
+    fn sitemap(&self, part: Option<usize>) -> Result<Page, Failure> {
+        #[derive(Serialize)]
+        struct Sitemap {
+            urls: Vec<SitemapUrl>,
+            sitemaps: Vec<String>,
+        }
+        let all = self.sitemap_urls();
+        let (location, view) = match part {
+            None if self.sitemap_parts > 0 => (
+                "sitemap.xml".to_string(),
+                Sitemap {
+                    urls: Vec::new(),
+                    sitemaps: (1..=self.sitemap_parts)
+                        .map(|n| self.urls.absolute(&format!("sitemap-{n}.xml")))
+                        .collect(),
+                },
+            ),
+            None => (
+                "sitemap.xml".to_string(),
+                Sitemap {
+                    urls: all,
+                    sitemaps: Vec::new(),
+                },
+            ),
+            Some(n) => (
+                format!("sitemap-{n}.xml"),
+                Sitemap {
+                    urls: all
+                        .into_iter()
+                        .skip((n - 1) * SITEMAP_LIMIT)
+                        .take(SITEMAP_LIMIT)
+                        .collect(),
+                    sitemaps: Vec::new(),
+                },
+            ),
+        };
+        let meta = self.meta("sitemap", "Sitemap", String::new(), &location);
+        self.file("sitemap.xml", &location, meta, &view)
+    }
+}
+
+/// The card of article `idx`.
+fn card<'a>(
+    data: SiteData<'a>,
+    urls: Urls<'a>,
+    topic_idx_of: &BTreeMap<&str, usize>,
+    idx: usize,
+) -> CardView<'a> {
+    let article = &data.corpus.articles[idx];
+    let analysis = data.analysis.articles.get(idx);
+    let config = data.config;
+    let mut topics: Vec<TopicTag<'a>> = Vec::new();
+    for assignment in analysis.map(|a| a.topics.as_slice()).unwrap_or_default() {
+        let slug = topic_slug(&assignment.name);
+        let Some(topic) = topic_idx_of
+            .get(slug.as_str())
+            .and_then(|&t| data.digest.topics.get(t))
+        else {
+            continue;
+        };
+        if topics.iter().any(|t| t.slug == topic.slug) {
+            continue;
+        }
+        topics.push(TopicTag {
+            name: &topic.name,
+            slug: &topic.slug,
+            url: urls.path(&topic_location(&topic.slug, 1)),
+            automatic: assignment.automatic,
+        });
+    }
+    let thread = analysis
+        .and_then(|a| a.thread_idx)
+        .and_then(|t| data.analysis.threads.get(t))
+        .map(|thread| ThreadRef {
+            id: &thread.id,
+            title: &thread.title,
+            url: urls.path(&thread_location(&thread.id)),
+            n_articles: thread.article_indices.len(),
+        });
+    // Near-duplicates in both directions: the kept copy lists the others,
+    // and each other copy lists the kept one and its siblings.
+    let mut copies: Vec<usize> = Vec::new();
+    if let Some(a) = analysis {
+        match a.duplicate_of {
+            Some(kept) => {
+                copies.push(kept);
+                if let Some(k) = data.analysis.articles.get(kept) {
+                    copies.extend(k.duplicates.iter().copied().filter(|&d| d != idx));
+                }
+            }
+            None => copies.extend(a.duplicates.iter().copied()),
+        }
+    }
+    let also_reported_by = copies
+        .into_iter()
+        .filter_map(|i| {
+            let other = data.corpus.articles.get(i)?;
+            Some(OtherCopy {
+                title: &other.title,
+                url: urls.path(&article_location(&other.slug)),
+                source: other.source.as_deref(),
+                source_url: other.source_url.as_deref(),
+            })
+        })
+        .collect();
+    CardView {
+        slug: &article.slug,
+        title: &article.title,
+        url: urls.path(&article_location(&article.slug)),
+        date: DateView::of_time(article.date, config.timezone),
+        updated: article
+            .updated
+            .map(|u| DateView::of_time(u, config.timezone)),
+        source: article.source.as_deref(),
+        source_url: article.source_url.as_deref(),
+        author: article.author.as_deref().or(config.author.as_deref()),
+        summary: &article.summary,
+        image: article.image.as_deref(),
+        lang: &article.lang,
+        topics,
+        reading_minutes: article.reading_minutes,
+        word_count: article.word_count,
+        draft: article.draft,
+        thread,
+        also_reported_by,
+    }
+}
+
+/// A page whose data is gone: cannot happen for indices from the digest,
+/// but is reported rather than panicking.
+fn missing(template: &'static str) -> Failure {
+    (
+        template,
+        tera::Error::msg("internal: a page refers to data that does not exist"),
+    )
+}
+
+/// Adds the live-reload script before the last `</body>`, or at the end of
+/// a page that has none.
+fn inject_live_reload(html: &[u8], base_path: &str) -> Vec<u8> {
+    let script = format!("<script src=\"{base_path}{LIVE_RELOAD_PATH}\" defer></script>\n");
+    let text = String::from_utf8_lossy(html);
+    let lower = text.to_ascii_lowercase();
+    let at = lower.rfind("</body>").unwrap_or(text.len());
+    let mut out = String::with_capacity(text.len() + script.len());
+    out.push_str(&text[..at]);
+    out.push_str(&script);
+    out.push_str(&text[at..]);
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::{Related, Thread, TopicAssignment};
+    use crate::content::{Article, DateSource, Format};
+    use chrono::DateTime;
+    use std::path::Path;
+
+    fn config(extra: &str) -> Config {
+        Config::parse(&format!(
+            "title = \"The Test Digest\"\nbase_url = \"https://example.org/news/\"\n{extra}"
+        ))
+        .unwrap()
+    }
+
+    fn article(slug: &str, date: &str, topics: &[&str]) -> Article {
+        let date = DateTime::parse_from_rfc3339(date).unwrap();
+        Article {
+            source_path: PathBuf::from(format!("content/{slug}.md")),
+            slug: slug.to_string(),
+            title: format!("Headline of {slug} & more"),
+            date,
+            local_date: date.date_naive(),
+            date_source: DateSource::FrontMatter,
+            updated: None,
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            source: Some("The Daily Planet".into()),
+            source_url: Some(format!("https://planet.example/{slug}")),
+            author: None,
+            summary: format!("Summary of {slug}."),
+            image: None,
+            lang: "en".into(),
+            draft: false,
+            extra: BTreeMap::new(),
+            body_html: format!("<p>Body of {slug}.</p>"),
+            text: format!("Body of {slug}."),
+            word_count: 3,
+            reading_minutes: 1,
+            format: Format::Markdown,
+        }
+    }
+
+    /// A small site: five articles over three days, two topics, one
+    /// thread, one near-duplicate, one related story.
+    fn sample() -> (Config, Corpus, Analysis) {
+        let config = config("paginate = 1\n");
+        let corpus = Corpus {
+            articles: vec![
+                article("vote-called", "2025-03-03T09:00:00+00:00", &["Politics"]),
+                article("vote-copy", "2025-03-03T10:00:00+00:00", &["Politics"]),
+                article("markets-dip", "2025-03-04T08:00:00+00:00", &["Economy"]),
+                article("vote-held", "2025-03-04T18:00:00+00:00", &["Politics"]),
+                article("vote-result", "2025-03-11T07:30:00+00:00", &[]),
+            ],
+        };
+        let mut analysis = crate::analyse::run(&corpus, &config);
+        // Pin what the analysis found, so these tests follow the render
+        // and not the analysis heuristics.
+        analysis.threads.clear();
+        for entry in &mut analysis.articles {
+            entry.related.clear();
+            entry.thread_idx = None;
+            entry.duplicate_of = None;
+            entry.duplicates.clear();
+        }
+        analysis.articles[4].topics = vec![TopicAssignment {
+            name: "General".into(),
+            automatic: true,
+        }];
+        analysis.threads.push(Thread {
+            id: "the-vote".into(),
+            title: "The vote".into(),
+            article_indices: vec![0, 3, 4],
+        });
+        for idx in [0, 3, 4] {
+            analysis.articles[idx].thread_idx = Some(0);
+        }
+        analysis.articles[1].duplicate_of = Some(0);
+        analysis.articles[0].duplicates = vec![1];
+        analysis.articles[3].related = vec![Related {
+            article_idx: 0,
+            score: 0.4567,
+            reasons: vec!["Jane Doe".into(), "ballot".into()],
+            relation: Relation::EarlierCoverage,
+        }];
+        (config, corpus, analysis)
+    }
+
+    fn render_with(
+        config: &Config,
+        corpus: &Corpus,
+        analysis: &Analysis,
+        theme: &Theme,
+        options: &RenderOptions,
+    ) -> Result<Vec<Page>, Vec<Diagnostic>> {
+        let digest = crate::group::run(corpus, analysis, config);
+        let data = SiteData {
+            config,
+            corpus,
+            analysis,
+            digest: &digest,
+        };
+        site(data, theme, options)
+    }
+
+    fn pages_of(config: &Config, corpus: &Corpus, analysis: &Analysis) -> BTreeMap<String, String> {
+        let pages = render_with(
+            config,
+            corpus,
+            analysis,
+            &Theme::default_theme(),
+            &RenderOptions::default(),
+        )
+        .unwrap();
+        pages
+            .into_iter()
+            .map(|p| {
+                (
+                    p.path.to_string_lossy().into_owned(),
+                    String::from_utf8(p.bytes).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_page_of_the_url_table_is_rendered() {
+        let (config, corpus, analysis) = sample();
+        let pages = pages_of(&config, &corpus, &analysis);
+        let paths: Vec<&str> = pages.keys().map(String::as_str).collect();
+        for expected in [
+            "index.html",
+            "articles/vote-called/index.html",
+            "articles/vote-copy/index.html",
+            "articles/vote-result/index.html",
+            "topics/index.html",
+            "topics/politics/index.html",
+            "topics/politics/page/2/index.html",
+            "topics/politics/feed.xml",
+            "topics/general/index.html",
+            "days/2025-03-04/index.html",
+            "weeks/2025-W10/index.html",
+            "weeks/2025-W11/index.html",
+            "archive/index.html",
+            "archive/2025/03/index.html",
+            "threads/the-vote/index.html",
+            "feed.xml",
+            "sitemap.xml",
+            "robots.txt",
+            "404.html",
+            "search-index.json",
+            "style.css",
+        ] {
+            assert!(paths.contains(&expected), "missing {expected} in {paths:?}");
+        }
+        assert!(!paths.contains(&"topics/politics/page/3/index.html"));
+        assert!(!paths.contains(&"topics/politics/page/1/index.html"));
+        for (path, text) in &pages {
+            if path.ends_with(".html") {
+                assert!(text.starts_with("<!DOCTYPE html>"), "{path}");
+                assert_eq!(text.matches("<h1").count(), 1, "{path}");
+                assert!(!text.contains("__digest"), "{path}");
+            }
+        }
+    }
+
+    #[test]
+    fn links_honour_a_base_sub_path() {
+        let (config, corpus, analysis) = sample();
+        let pages = pages_of(&config, &corpus, &analysis);
+        let page = &pages["articles/vote-held/index.html"];
+        assert!(page.contains("href=\"/news/style.css\""), "{page}");
+        assert!(page.contains(
+            "<link rel=\"canonical\" href=\"https://example.org/news/articles/vote-held/\">"
+        ));
+        assert!(page.contains("href=\"/news/threads/the-vote/\""));
+        assert!(page.contains("href=\"/news/topics/politics/\""));
+        for (path, text) in &pages {
+            for bad in [
+                "href=\"/articles",
+                "href=\"/topics",
+                "href=\"/days",
+                "src=\"/",
+            ] {
+                assert!(!text.contains(bad), "{path} has {bad}");
+            }
+        }
+        let feed = &pages["feed.xml"];
+        assert!(feed.contains("<id>https://example.org/news/articles/vote-result/</id>"));
+        assert!(pages["robots.txt"].contains("Sitemap: https://example.org/news/sitemap.xml"));
+        assert!(
+            pages["sitemap.xml"].contains("<loc>https://example.org/news/days/2025-03-03/</loc>")
+        );
+        assert!(pages["search-index.json"].contains("\"url\":\"/news/articles/vote-result/\""));
+    }
+
+    #[test]
+    fn topics_paginate_with_prev_and_next_links() {
+        let (config, corpus, analysis) = sample();
+        let pages = pages_of(&config, &corpus, &analysis);
+        // Politics lists vote-held and vote-called (vote-copy is collapsed
+        // into vote-called); one per page gives two pages.
+        let first = &pages["topics/politics/index.html"];
+        assert!(first.contains("<link rel=\"next\" href=\"/news/topics/politics/page/2/\">"));
+        assert!(!first.contains("rel=\"prev\""));
+        let second = &pages["topics/politics/page/2/index.html"];
+        assert!(second.contains("<link rel=\"prev\" href=\"/news/topics/politics/\">"));
+        assert!(second.contains("Headline of vote-called"));
+        assert!(!second.contains("Headline of vote-held"));
+    }
+
+    #[test]
+    fn article_page_shows_thread_duplicates_related_and_neighbours() {
+        let (config, corpus, analysis) = sample();
+        let pages = pages_of(&config, &corpus, &analysis);
+        let held = &pages["articles/vote-held/index.html"];
+        assert!(held.contains("Follow this story"));
+        assert!(held.contains("Article 2 of 3"));
+        assert!(held.contains("class=\"timeline-current\" aria-current=\"page\""));
+        assert!(held.contains("Earlier coverage"));
+        assert!(held.contains("<span class=\"reason\">Jane Doe</span>"));
+        assert!(held.contains(
+            "<time datetime=\"2025-03-04T18:00:00Z\">Tuesday 4 March 2025, 18:00</time>"
+        ));
+        assert!(held.contains("Headline of vote-called &amp; more"));
+        assert!(held.contains("rel=\"prev\""));
+        let kept = &pages["articles/vote-called/index.html"];
+        assert!(kept.contains("Also reported by"));
+        assert!(kept.contains("href=\"/news/articles/vote-copy/\""));
+        let copy = &pages["articles/vote-copy/index.html"];
+        assert!(copy.contains("href=\"/news/articles/vote-called/\""));
+        let result = &pages["articles/vote-result/index.html"];
+        assert!(result.contains("tag-auto"), "automatic topic is marked");
+    }
+
+    #[test]
+    fn feeds_are_dated_by_their_newest_entry_and_limited() {
+        let (mut config, corpus, analysis) = sample();
+        config.feed_limit = 2;
+        let pages = pages_of(&config, &corpus, &analysis);
+        let feed = &pages["feed.xml"];
+        assert_eq!(feed.matches("<entry>").count(), 2);
+        assert!(feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+        let updated = feed.split("<updated>").nth(1).unwrap();
+        assert!(
+            updated.starts_with("2025-03-11T07:30:00Z</updated>"),
+            "{updated}"
+        );
+        assert!(feed
+            .contains("<content type=\"html\">&lt;p&gt;Body of vote-result.&lt;/p&gt;</content>"));
+        let empty = pages_of(&config, &Corpus::default(), &Analysis::default());
+        assert!(empty["feed.xml"].contains("<updated>1970-01-01T00:00:00Z</updated>"));
+    }
+
+    #[test]
+    fn an_empty_site_still_has_its_fixed_pages() {
+        let config = config("");
+        let pages = pages_of(&config, &Corpus::default(), &Analysis::default());
+        for path in [
+            "index.html",
+            "topics/index.html",
+            "archive/index.html",
+            "404.html",
+            "feed.xml",
+            "sitemap.xml",
+        ] {
+            assert!(pages.contains_key(path), "{path}");
+        }
+        assert!(pages["index.html"].contains("No articles yet"));
+        assert_eq!(pages["search-index.json"], "[]");
+    }
+
+    #[test]
+    fn a_site_template_overrides_the_default() {
+        let (config, corpus, analysis) = sample();
+        let theme = Theme::from_sources(vec![(
+            "404.html".into(),
+            "{% extends \"base.html\" %}{% block main %}<h1>Lost in {{ site.title }}</h1>{% endblock main %}".into(),
+        )])
+        .unwrap();
+        let pages = render_with(
+            &config,
+            &corpus,
+            &analysis,
+            &theme,
+            &RenderOptions::default(),
+        )
+        .unwrap();
+        let not_found = pages
+            .iter()
+            .find(|p| p.path == Path::new("404.html"))
+            .unwrap();
+        let text = String::from_utf8_lossy(&not_found.bytes);
+        assert!(text.contains("<h1>Lost in The Test Digest</h1>"));
+        assert!(
+            text.contains("<!DOCTYPE html>"),
+            "the default base still wraps it"
+        );
+    }
+
+    #[test]
+    fn an_unknown_variable_is_one_diagnostic_with_file_and_line() {
+        let (config, corpus, analysis) = sample();
+        let theme = Theme::from_sources(vec![
+            (
+                "article.html".into(),
+                "<p>\n{{ article.title }}\n{{ article.headline }}</p>".into(),
+            ),
+            ("day.html".into(), "{{ day.nope }}".into()),
+        ])
+        .unwrap();
+        let problems = render_with(
+            &config,
+            &corpus,
+            &analysis,
+            &theme,
+            &RenderOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].path, PathBuf::from("templates/article.html"));
+        assert_eq!(problems[0].line, Some(3));
+        assert!(problems[0].message.contains("`article.headline`"));
+        assert_eq!(problems[1].path, PathBuf::from("templates/day.html"));
+        assert_eq!(problems[1].line, Some(1));
+    }
+
+    #[test]
+    fn live_reload_script_only_when_asked() {
+        let (config, corpus, analysis) = sample();
+        let options = RenderOptions { live_reload: true };
+        let pages = render_with(
+            &config,
+            &corpus,
+            &analysis,
+            &Theme::default_theme(),
+            &options,
+        )
+        .unwrap();
+        for page in &pages {
+            let text = String::from_utf8_lossy(&page.bytes);
+            let is_html = page.path.extension().is_some_and(|e| e == "html");
+            assert_eq!(
+                text.contains("<script src=\"/news/__digest/live.js\" defer></script>\n</body>"),
+                is_html,
+                "{}",
+                page.path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_bytes() {
+        let (config, corpus, analysis) = sample();
+        let first = pages_of(&config, &corpus, &analysis);
+        let second = pages_of(&config, &corpus, &analysis);
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn archive_calendar_starts_on_monday_and_links_days() {
+        let (config, corpus, analysis) = sample();
+        let pages = pages_of(&config, &corpus, &analysis);
+        let archive = &pages["archive/index.html"];
+        // March 2025 starts on a Saturday: five empty cells first.
+        assert!(
+            archive.contains(
+                "<tr><td></td><td></td><td></td><td></td><td></td><td>1</td><td>2</td></tr>"
+            ),
+            "{archive}"
+        );
+        assert!(archive.contains("<a href=\"/news/days/2025-03-04/\" title=\"2 articles\"><time datetime=\"2025-03-04\">4</time></a>"));
+    }
+
+    #[test]
+    fn big_sitemaps_are_split_into_an_index() {
+        let (config, corpus, analysis) = sample();
+        let digest = crate::group::run(&corpus, &analysis, &config);
+        let data = SiteData {
+            config: &config,
+            corpus: &corpus,
+            analysis: &analysis,
+            digest: &digest,
+        };
+        let theme = Theme::default_theme();
+        let options = RenderOptions::default();
+        let mut renderer = Renderer::new(data, &theme, &options);
+        renderer.sitemap_parts = 2;
+        let index = renderer.render(Job::Sitemap { part: None }).unwrap();
+        let text = String::from_utf8(index.bytes).unwrap();
+        assert!(text.contains("<sitemapindex"));
+        assert!(text.contains("<loc>https://example.org/news/sitemap-2.xml</loc>"));
+        let part = renderer.render(Job::Sitemap { part: Some(1) }).unwrap();
+        assert_eq!(part.path, PathBuf::from("sitemap-1.xml"));
+        assert!(String::from_utf8(part.bytes).unwrap().contains("<urlset"));
+    }
 }
