@@ -1,1 +1,354 @@
-//! Placeholder: markdown parsing (being written).
+//! Markdown article bodies (`.md`, `.markdown`) into HTML and plain text.
+//!
+//! CommonMark plus tables, footnotes, strikethrough and smart punctuation
+//! (straight quotes become curly ones, `--` a dash), rendered by
+//! pulldown-cmark. The body is read as a list of top-level blocks so the
+//! title heading and boilerplate paragraphs ("Also read | …", pasted along
+//! with the article) can be left out before rendering.
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use super::text;
+
+/// A Markdown body split into the parts an [`Article`](super::Article)
+/// needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkdownDoc {
+    /// The inferred title: the first `# ` heading, else a first line that
+    /// reads as a headline, else the first sentence shortened. `None` when a
+    /// title was given or the body has no text.
+    pub title: Option<String>,
+    /// The body as HTML, without the title heading or boilerplate.
+    pub html: String,
+    /// The body as plain text, blocks separated by a blank line.
+    pub text: String,
+    /// The plain text of the first paragraph (for the summary).
+    pub first_paragraph: String,
+}
+
+/// The Markdown extensions articles may use.
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// What kind of top-level block a run of events is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BlockKind {
+    /// A level-1 heading: a title candidate.
+    Title,
+    /// A paragraph: a summary, headline or boilerplate candidate.
+    Paragraph,
+    /// Anything else (lists, quotes, tables, code, other headings, rules).
+    Other,
+}
+
+/// One top-level block: its events and its plain text.
+struct Block<'a> {
+    kind: BlockKind,
+    events: Vec<Event<'a>>,
+    text: String,
+    /// A paragraph written on one line (no soft or hard break).
+    one_line: bool,
+}
+
+/// Renders a Markdown body.
+///
+/// `given_title` is the front matter title: when set no title is inferred,
+/// and a first `# ` heading repeating it is dropped so it is not shown twice.
+/// Paragraphs that a `boilerplate` pattern matches are dropped.
+pub fn render(body: &str, boilerplate: &[Regex], given_title: Option<&str>) -> MarkdownDoc {
+    let mut blocks = top_level_blocks(body);
+    let mut title = None;
+
+    let first_heading = blocks.iter().position(|b| b.kind == BlockKind::Title);
+    match (given_title, first_heading) {
+        (Some(given), Some(idx)) => {
+            if text::same_text(&blocks[idx].text, given) {
+                blocks.remove(idx);
+            }
+        }
+        (Some(_), None) => {}
+        (None, Some(idx)) => {
+            let heading = blocks.remove(idx);
+            if !heading.text.is_empty() {
+                title = Some(heading.text);
+            }
+        }
+        (None, None) => {}
+    }
+
+    blocks.retain(|block| {
+        block.kind != BlockKind::Paragraph || !text::is_boilerplate(&block.text, boilerplate)
+    });
+
+    if given_title.is_none() && title.is_none() {
+        // Text pasted into a `.md` file often opens with a bare headline
+        // line, as in raw text.
+        let first_is_headline = blocks.len() > 1
+            && blocks[0].kind == BlockKind::Paragraph
+            && blocks[0].one_line
+            && text::looks_like_headline(&blocks[0].text);
+        if first_is_headline {
+            title = Some(blocks.remove(0).text);
+        } else {
+            title = blocks
+                .iter()
+                .find(|b| b.kind == BlockKind::Paragraph)
+                .or_else(|| blocks.iter().find(|b| !b.text.is_empty()))
+                .map(|b| text::headline_from_text(&b.text))
+                .filter(|t| !t.is_empty());
+        }
+    }
+
+    let first_paragraph = blocks
+        .iter()
+        .find(|b| b.kind == BlockKind::Paragraph && !b.text.is_empty())
+        .or_else(|| blocks.iter().find(|b| !b.text.is_empty()))
+        .map(|b| b.text.clone())
+        .unwrap_or_default();
+    let mut plain = String::new();
+    for block in &blocks {
+        if block.text.is_empty() {
+            continue;
+        }
+        if !plain.is_empty() {
+            plain.push_str("\n\n");
+        }
+        plain.push_str(&block.text);
+    }
+    let mut html = String::with_capacity(body.len() + body.len() / 4);
+    pulldown_cmark::html::push_html(&mut html, blocks.into_iter().flat_map(|b| b.events));
+
+    MarkdownDoc {
+        title,
+        html,
+        text: plain,
+        first_paragraph,
+    }
+}
+
+/// Parses `body` and groups its events into top-level blocks.
+fn top_level_blocks(body: &str) -> Vec<Block<'_>> {
+    let mut blocks = Vec::new();
+    let mut events = Vec::new();
+    let mut depth = 0usize;
+    for event in Parser::new_ext(body, options()) {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        events.push(event);
+        if depth == 0 {
+            blocks.push(make_block(std::mem::take(&mut events)));
+        }
+    }
+    if !events.is_empty() {
+        blocks.push(make_block(events));
+    }
+    blocks
+}
+
+fn make_block(events: Vec<Event<'_>>) -> Block<'_> {
+    let kind = match events.first() {
+        Some(Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            ..
+        })) => BlockKind::Title,
+        Some(Event::Start(Tag::Paragraph)) => BlockKind::Paragraph,
+        _ => BlockKind::Other,
+    };
+    let one_line = !events
+        .iter()
+        .any(|e| matches!(e, Event::SoftBreak | Event::HardBreak));
+    let text = plain_text(&events);
+    Block {
+        kind,
+        events,
+        text,
+        one_line,
+    }
+}
+
+/// The plain text of `events`: inline markup, HTML and image alt text
+/// dropped, whitespace normalised, inner blocks separated by a blank line.
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut out = String::new();
+    let mut current = String::new();
+    let mut image_depth = 0usize;
+    let flush = |out: &mut String, current: &mut String| {
+        let normalised = text::normalise_whitespace(current);
+        if !normalised.is_empty() {
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            out.push_str(&normalised);
+        }
+        current.clear();
+    };
+    for event in events {
+        match event {
+            Event::Start(Tag::Image { .. }) => image_depth += 1,
+            Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
+            Event::Text(content) | Event::Code(content) if image_depth == 0 => {
+                current.push_str(content);
+            }
+            Event::SoftBreak | Event::HardBreak => current.push(' '),
+            Event::End(TagEnd::TableCell) => current.push(' '),
+            Event::Start(
+                Tag::Paragraph
+                | Tag::Heading { .. }
+                | Tag::Item
+                | Tag::List(_)
+                | Tag::CodeBlock(_)
+                | Tag::BlockQuote(_)
+                | Tag::Table(_)
+                | Tag::FootnoteDefinition(_),
+            )
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_)
+                | TagEnd::TableHead
+                | TagEnd::TableRow
+                | TagEnd::FootnoteDefinition,
+            ) => flush(&mut out, &mut current),
+            _ => {}
+        }
+    }
+    flush(&mut out, &mut current);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn also_read() -> Vec<Regex> {
+        vec![regex::RegexBuilder::new(r"^also read\s*[|:]")
+            .case_insensitive(true)
+            .build()
+            .unwrap()]
+    }
+
+    #[test]
+    fn first_heading_is_the_title_and_left_out_of_the_body() {
+        let doc = render(
+            "# Budget *vote* delayed\n\nThe vote moves to Friday.\n",
+            &[],
+            None,
+        );
+        assert_eq!(doc.title.as_deref(), Some("Budget vote delayed"));
+        assert_eq!(doc.html, "<p>The vote moves to Friday.</p>\n");
+        assert_eq!(doc.text, "The vote moves to Friday.");
+    }
+
+    #[test]
+    fn setext_heading_counts_as_a_title() {
+        let doc = render("Budget vote delayed\n===\n\nThe vote moves.\n", &[], None);
+        assert_eq!(doc.title.as_deref(), Some("Budget vote delayed"));
+        assert!(!doc.html.contains("<h1>"));
+    }
+
+    #[test]
+    fn given_title_removes_only_a_heading_that_repeats_it() {
+        let body = "# Budget vote delayed\n\nText.\n";
+        let same = render(body, &[], Some("budget vote  delayed"));
+        assert_eq!(same.title, None);
+        assert!(!same.html.contains("<h1>"));
+        let other = render(body, &[], Some("Another title"));
+        assert!(other.html.contains("<h1>Budget vote delayed</h1>"));
+    }
+
+    #[test]
+    fn extensions_render() {
+        let body =
+            "Intro text.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ new[^1]\n\n[^1]: A note.\n";
+        let doc = render(body, &[], Some("T"));
+        assert!(doc.html.contains("<table>"), "{}", doc.html);
+        assert!(doc.html.contains("<del>old</del>"), "{}", doc.html);
+        assert!(doc.html.contains("footnote"), "{}", doc.html);
+        assert_eq!(doc.text, "Intro text.\n\na b\n\n1 2\n\nold new\n\nA note.");
+    }
+
+    #[test]
+    fn smart_punctuation_curls_quotes() {
+        let doc = render("\"Yes,\" she said -- twice.\n", &[], Some("T"));
+        assert_eq!(doc.text, "\u{201c}Yes,\u{201d} she said \u{2013} twice.");
+    }
+
+    #[test]
+    fn plain_text_has_no_markup_and_blank_lines_between_blocks() {
+        let body = "Some **bold** and `code` and a [link](https://x.org).\nSecond line.\n\n- one\n- two\n\n> quoted\n\n![alt text](a.png)\n\n<div>raw</div>\n";
+        let doc = render(body, &[], Some("T"));
+        assert_eq!(
+            doc.text,
+            "Some bold and code and a link. Second line.\n\none\n\ntwo\n\nquoted"
+        );
+        assert_eq!(
+            doc.first_paragraph,
+            "Some bold and code and a link. Second line."
+        );
+    }
+
+    #[test]
+    fn boilerplate_paragraphs_are_dropped() {
+        let body =
+            "# T\n\nFirst.\n\nAlso read | Other story\n\nSecond.\n\n- Also read: kept in a list\n";
+        let doc = render(body, &also_read(), None);
+        assert!(!doc.html.contains("Also read | Other"), "{}", doc.html);
+        assert!(doc.html.contains("kept in a list"));
+        assert_eq!(doc.text, "First.\n\nSecond.\n\nAlso read: kept in a list");
+    }
+
+    #[test]
+    fn headline_line_of_pasted_text_becomes_the_title() {
+        let doc = render(
+            "Farmers block the ring road\n\nTractors stood still for hours.\n",
+            &[],
+            None,
+        );
+        assert_eq!(doc.title.as_deref(), Some("Farmers block the ring road"));
+        assert_eq!(doc.text, "Tractors stood still for hours.");
+    }
+
+    #[test]
+    fn without_heading_the_title_is_the_first_sentence() {
+        let doc = render(
+            "Tractors stood still for hours. Police closed roads.\n\nMore.\n",
+            &[],
+            None,
+        );
+        assert_eq!(doc.title.as_deref(), Some("Tractors stood still for hours"));
+        assert!(doc.html.starts_with("<p>Tractors stood"));
+    }
+
+    #[test]
+    fn later_headings_stay_in_the_body() {
+        let doc = render("# Title\n\nText.\n\n## Background\n\nMore.\n", &[], None);
+        assert!(doc.html.contains("<h2>Background</h2>"));
+        assert_eq!(doc.text, "Text.\n\nBackground\n\nMore.");
+    }
+
+    #[test]
+    fn empty_body_gives_empty_parts() {
+        let doc = render("", &[], None);
+        assert_eq!(doc.title, None);
+        assert_eq!(doc.html, "");
+        assert_eq!(doc.text, "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn render_never_panics(body in "\\PC{0,300}|[#*_>\\[\\]()|`~\\- \na-z!:^0-9]{0,300}") {
+            let doc = render(&body, &also_read(), None);
+            proptest::prop_assert!(!doc.text.contains("\n\n\n"));
+        }
+    }
+}

@@ -1,1 +1,862 @@
-//! Placeholder: text parsing (being written).
+//! Raw news text (`.txt`) into paragraphs, a title and HTML, plus the text
+//! helpers the Markdown reader shares: sentence splitting, headline
+//! shortening, summaries, word counts and HTML escaping.
+//!
+//! Text pasted from news sites is untidy: one paragraph per line or blank
+//! lines between paragraphs, hard-wrapped lines, "Also read | …" links between
+//! paragraphs, no title line. Everything here works line by line or on the
+//! first few hundred characters of a paragraph, so a file costs time linear
+//! in its size.
+
+use regex::Regex;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// A headline inferred from a sentence is kept whole up to this many
+/// characters.
+pub const HEADLINE_MAX_CHARS: usize = 100;
+
+/// A cut before a phrase ("… over the crisis") may go a little past
+/// [`HEADLINE_MAX_CHARS`] when that keeps a name whole.
+const PHRASE_CUT_MAX_CHARS: usize = 110;
+
+/// Dropping a trailing attribution (", the White House reported") leaves a
+/// complete statement, which may be a little longer still.
+const ATTRIBUTION_CUT_MAX_CHARS: usize = 140;
+
+/// A cut shorter than this says too little to be a headline.
+const MIN_CUT_CHARS: usize = 40;
+
+/// A first line longer than this is a paragraph, not a headline.
+const HEADLINE_LINE_MAX_CHARS: usize = 150;
+
+/// A raw text article split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextDoc {
+    /// The inferred headline: the first line when it reads as one, else the
+    /// first sentence shortened. `None` when a title was given or the text
+    /// has no paragraphs.
+    pub title: Option<String>,
+    /// The body paragraphs: whitespace normalised, hard wraps re-joined,
+    /// boilerplate removed, the headline line (if any) left out.
+    pub paragraphs: Vec<String>,
+}
+
+impl TextDoc {
+    /// The body as `<p>` paragraphs, HTML-escaped.
+    pub fn html(&self) -> String {
+        let capacity = self.paragraphs.iter().map(|p| p.len() + 8).sum();
+        let mut html = String::with_capacity(capacity);
+        for paragraph in &self.paragraphs {
+            html.push_str("<p>");
+            escape_html_into(paragraph, &mut html);
+            html.push_str("</p>\n");
+        }
+        html
+    }
+
+    /// The body as plain text, paragraphs separated by a blank line.
+    pub fn text(&self) -> String {
+        self.paragraphs.join("\n\n")
+    }
+}
+
+/// Parses the body of a `.txt` article.
+///
+/// `given_title` is the front matter title: when set, no title is inferred,
+/// and a first line repeating it is dropped so it is not shown twice.
+pub fn parse(body: &str, boilerplate: &[Regex], given_title: Option<&str>) -> TextDoc {
+    let mut paragraphs = paragraphs(body, boilerplate);
+    let mut title = None;
+    match given_title {
+        Some(given) => {
+            if paragraphs
+                .first()
+                .is_some_and(|first| same_text(first, given))
+            {
+                paragraphs.remove(0);
+            }
+        }
+        None => {
+            if let Some(first) = paragraphs.first() {
+                if paragraphs.len() > 1 && looks_like_headline(first) {
+                    title = Some(paragraphs.remove(0));
+                } else {
+                    title = Some(headline_from_text(first));
+                }
+            }
+        }
+    }
+    TextDoc { title, paragraphs }
+}
+
+/// Splits raw text into paragraphs.
+///
+/// A blank line ends a paragraph, and so does a single newline (many sites
+/// paste as one paragraph per line), unless the line break looks like a hard
+/// wrap: the line does not end a sentence and the next one starts in
+/// lowercase, or the line ends with a comma or hyphen, or the whole file is
+/// wrapped at a fixed width with blank lines between paragraphs. Lines that a
+/// `boilerplate` pattern matches (trimmed) are dropped.
+pub fn paragraphs(body: &str, boilerplate: &[Regex]) -> Vec<String> {
+    let style = WrapStyle::of(body);
+    let mut paragraphs = Vec::new();
+    let mut current = String::new();
+    let mut last_line_chars = 0;
+    for raw_line in body.lines() {
+        let line = normalise_whitespace(raw_line);
+        if line.is_empty() {
+            push_paragraph(&mut paragraphs, &mut current);
+            continue;
+        }
+        if is_boilerplate(&line, boilerplate) {
+            push_paragraph(&mut paragraphs, &mut current);
+            continue;
+        }
+        let line_chars = line.chars().count();
+        if current.is_empty() {
+            current = line;
+        } else if style.joins(&current, last_line_chars, &line) {
+            // A word broken with a hyphen at the wrap ("long-\nterm") keeps
+            // its hyphen but gets no space.
+            if !ends_with_letter_hyphen(&current) {
+                current.push(' ');
+            }
+            current.push_str(&line);
+        } else {
+            push_paragraph(&mut paragraphs, &mut current);
+            current = line;
+        }
+        last_line_chars = line_chars;
+    }
+    push_paragraph(&mut paragraphs, &mut current);
+    paragraphs
+}
+
+fn push_paragraph(paragraphs: &mut Vec<String>, current: &mut String) {
+    if !current.is_empty() {
+        paragraphs.push(std::mem::take(current));
+    }
+}
+
+/// How the lines of one file are laid out, which decides when a single
+/// newline is a hard wrap rather than a paragraph break.
+#[derive(Debug, Clone, Copy)]
+struct WrapStyle {
+    /// The file has blank lines between paragraphs and its lines are no
+    /// longer than a typical wrap width: single newlines are wraps.
+    hard_wrapped: bool,
+    /// The longest line, in characters.
+    max_line_chars: usize,
+}
+
+impl WrapStyle {
+    /// Hard-wrapped text rarely goes past this width; pasted news text with
+    /// a paragraph per line does.
+    const MAX_WRAP_WIDTH: usize = 100;
+
+    fn of(body: &str) -> Self {
+        let mut max_line_chars = 0;
+        let mut seen_text = false;
+        let mut blank_after_text = false;
+        let mut blank_between = false;
+        for line in body.lines() {
+            if line.trim().is_empty() {
+                blank_after_text |= seen_text;
+            } else {
+                seen_text = true;
+                blank_between |= blank_after_text;
+                max_line_chars = max_line_chars.max(line.chars().count());
+            }
+        }
+        Self {
+            hard_wrapped: blank_between && max_line_chars <= Self::MAX_WRAP_WIDTH,
+            max_line_chars,
+        }
+    }
+
+    /// Whether `next` continues the paragraph `previous` (same block, no
+    /// blank line in between), whose last line had `previous_line_chars`
+    /// characters.
+    fn joins(&self, previous: &str, previous_line_chars: usize, next: &str) -> bool {
+        if ends_sentence(previous) {
+            return false;
+        }
+        if next.chars().next().is_some_and(char::is_lowercase) {
+            return true;
+        }
+        if previous.ends_with([',', '-', '–', '—', '(']) {
+            return true;
+        }
+        // In wrapped text a line well short of the wrap width is a short
+        // line of its own (a headline, a byline), not a wrapped one.
+        self.hard_wrapped && previous_line_chars * 10 >= self.max_line_chars * 6
+    }
+}
+
+fn ends_with_letter_hyphen(text: &str) -> bool {
+    let mut chars = text.chars().rev();
+    chars.next() == Some('-') && chars.next().is_some_and(char::is_alphabetic)
+}
+
+/// Whether the trimmed `line` matches one of the boilerplate patterns.
+pub fn is_boilerplate(line: &str, boilerplate: &[Regex]) -> bool {
+    boilerplate.iter().any(|re| re.is_match(line))
+}
+
+/// Collapses every run of whitespace (including no-break spaces) into one
+/// space, trims the ends and drops control characters, which have no place
+/// in an HTML page.
+pub fn normalise_whitespace(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut pending_space = false;
+    for c in line.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else if c.is_control() || c == '\u{feff}' || c == '\u{200b}' {
+            continue;
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that may follow the final punctuation of a sentence.
+const CLOSERS: &[char] = &['"', '\'', '”', '’', ')', ']', '»'];
+
+/// Characters that may open a sentence before its first letter.
+const OPENERS: &[char] = &['"', '\'', '“', '‘', '(', '[', '«', '¡', '¿'];
+
+/// Whether `text` ends a sentence (final `.`, `!`, `?`, `…` or `:`, maybe
+/// followed by closing quotes or brackets).
+pub fn ends_sentence(text: &str) -> bool {
+    text.trim_end()
+        .trim_end_matches(CLOSERS)
+        .ends_with(['.', '!', '?', '…', ':'])
+}
+
+/// Abbreviations (lowercase, without their period) that do not end a
+/// sentence. Single initials and dotted acronyms ("U.S.") are recognised
+/// without a list.
+const ABBREVIATIONS: &[&str] = &[
+    "adm", "al", "approx", "apr", "aug", "ave", "blvd", "capt", "cmdr", "co", "col", "corp", "cpl",
+    "dec", "dept", "det", "dr", "eg", "est", "etc", "feb", "fig", "ft", "gen", "gov", "hon", "ie",
+    "inc", "insp", "jan", "jr", "jul", "jun", "lt", "ltd", "maj", "messrs", "mlle", "mme", "mr",
+    "mrs", "ms", "mt", "nov", "oct", "ph", "pres", "prof", "pvt", "rd", "rep", "rev", "sen", "sep",
+    "sept", "sgt", "sr", "st", "supt", "univ", "vol", "vs",
+];
+
+/// The byte offset just past the end of the first sentence of `text`, or
+/// `None` when the whole text is one sentence.
+///
+/// Survives abbreviations ("Dr.", "U.S."), decimal numbers and times
+/// ("11.04am") and a missing space after a full stop ("vote.The").
+pub fn first_sentence_end(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices().peekable();
+    while let Some((idx, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        let mut end = idx + c.len_utf8();
+        while let Some(&(next_idx, next)) = chars.peek() {
+            if matches!(next, '.' | '!' | '?' | '…') || CLOSERS.contains(&next) {
+                end = next_idx + next.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let rest = &text[end..];
+        // Punctuation at the very end: the whole text is one sentence.
+        let next = rest.chars().next()?;
+        let boundary = if next.is_whitespace() {
+            starts_like_sentence(rest.trim_start()) && !(c == '.' && is_abbreviation(&text[..idx]))
+        } else {
+            // "vote.The": a full stop glued to a capital after a word of
+            // lowercase letters, not an initial or acronym ("U.S.President").
+            c == '.' && next.is_uppercase() && word_before_is_lowercase(&text[..idx])
+        };
+        if boundary {
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// A sentence starts with a capital, or a quote or bracket then a capital.
+/// Digits do not count: news style spells out a number that starts a
+/// sentence, while "No. 10" and "Vol. 3" are common.
+fn starts_like_sentence(after: &str) -> bool {
+    let first = after.trim_start_matches(OPENERS).chars().next();
+    first.is_some_and(char::is_uppercase)
+}
+
+/// Whether the word that ends `before` (the text before a full stop) is an
+/// abbreviation, an initial or a dotted acronym.
+fn is_abbreviation(before: &str) -> bool {
+    let word = before
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(OPENERS);
+    if word.is_empty() {
+        return false;
+    }
+    if word.contains('.') {
+        // "U.S", "e.g", "p.m": dotted forms are abbreviations.
+        return true;
+    }
+    let mut letters = word.chars();
+    if let (Some(first), None) = (letters.next(), letters.next()) {
+        return first.is_uppercase();
+    }
+    word.len() <= 8 && ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+}
+
+fn word_before_is_lowercase(before: &str) -> bool {
+    let mut chars = before.chars().rev();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some(a), Some(b)) if a.is_lowercase() && b.is_alphabetic()
+    )
+}
+
+/// The first sentence of `text`.
+pub fn first_sentence(text: &str) -> &str {
+    match first_sentence_end(text) {
+        Some(end) => text[..end].trim(),
+        None => text.trim(),
+    }
+}
+
+/// Whether a first line of raw text reads as a headline: short, starts with
+/// a capital (or a quote or digit), does not end like a sentence or a clause
+/// and is not a byline.
+pub fn looks_like_headline(line: &str) -> bool {
+    let line = line.trim();
+    let n_chars = line.chars().count();
+    if !(3..=HEADLINE_LINE_MAX_CHARS).contains(&n_chars) {
+        return false;
+    }
+    if line.ends_with(['.', ',', ';', ':', '-', '–', '—']) {
+        return false;
+    }
+    let Some(first) = line.trim_start_matches(OPENERS).chars().next() else {
+        return false;
+    };
+    if !(first.is_uppercase() || first.is_numeric()) {
+        return false;
+    }
+    if !line.chars().any(char::is_alphabetic) {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    // "By Jane Doe" and "Updated 3 May" sit at the top of pasted pages too.
+    let is_byline = (lower.starts_with("by ") && line.split_whitespace().count() <= 5)
+        || lower.starts_with("updated")
+        || lower.starts_with("published");
+    !is_byline
+}
+
+/// A headline made from the first sentence of `paragraph`; see
+/// [`shorten_headline`].
+pub fn headline_from_text(paragraph: &str) -> String {
+    shorten_headline(first_sentence(paragraph))
+}
+
+/// Words a headline should not end on before an ellipsis.
+const WEAK_ENDINGS: &[&str] = &[
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "had", "has", "have", "her", "his",
+    "in", "into", "is", "its", "of", "on", "or", "over", "that", "the", "their", "to", "was",
+    "were", "which", "who", "will", "with", "would",
+];
+
+/// Words that start a phrase a headline can be cut before.
+const PHRASE_STARTS: &[&str] = &[
+    "after", "amid", "as", "because", "before", "despite", "during", "over", "since", "that", "to",
+    "which", "while", "who", "with",
+];
+
+/// Words that mark the end of a sentence as an attribution ("…, the White
+/// House reported").
+const ATTRIBUTION_VERBS: &[&str] = &[
+    "according",
+    "added",
+    "announced",
+    "claimed",
+    "confirmed",
+    "reported",
+    "reports",
+    "said",
+    "says",
+    "stated",
+    "told",
+    "warned",
+];
+
+/// Shortens a sentence into a headline.
+///
+/// Kept whole (without its final full stop) when it has at most
+/// [`HEADLINE_MAX_CHARS`] characters. Otherwise cut, in order of preference:
+/// before a trailing attribution (", officials said"), which needs no
+/// ellipsis; at the last clause boundary (`,`, `;`, `:`, a dash) within the
+/// limit; before a phrase ("… over the crisis"); at a word boundary. Cuts
+/// that leave the statement unfinished end with "…".
+pub fn shorten_headline(sentence: &str) -> String {
+    let sentence = sentence.trim();
+    let sentence = strip_final_full_stop(sentence);
+    // Only the start of a sentence can end up in a headline; bounding the
+    // window keeps a paragraph without full stops from costing more.
+    let window = prefix_chars(sentence, ATTRIBUTION_CUT_MAX_CHARS + 1);
+    if window.len() == sentence.len() && sentence.chars().count() <= HEADLINE_MAX_CHARS {
+        return sentence.to_string();
+    }
+
+    let mut best_clause = None;
+    let mut attribution = None;
+    let mut best_phrase = None;
+    for (n_chars, (idx, c)) in window.char_indices().enumerate() {
+        if n_chars >= MIN_CUT_CHARS {
+            let rest = &sentence[idx..];
+            let clause_mark = matches!(c, ',' | ';' | ':')
+                || (c == ' ' && (rest.starts_with(" — ") || rest.starts_with(" – ")));
+            if clause_mark {
+                if c == ',' && attribution.is_none() && is_attribution(&rest[1..]) {
+                    attribution = Some(idx);
+                }
+                if n_chars <= HEADLINE_MAX_CHARS {
+                    best_clause = Some(idx);
+                }
+            } else if c == ' ' && n_chars <= PHRASE_CUT_MAX_CHARS {
+                let next_word = rest[1..].split(' ').next().unwrap_or("");
+                if PHRASE_STARTS.contains(&next_word) {
+                    best_phrase = Some(idx);
+                }
+            }
+        }
+    }
+    if let Some(idx) = attribution {
+        return sentence[..idx].trim_end().to_string();
+    }
+    let cut = match (best_clause, best_phrase) {
+        (Some(clause), Some(phrase)) => clause.max(phrase),
+        (Some(clause), None) => clause,
+        (None, Some(phrase)) => phrase,
+        (None, None) => word_cut(window, HEADLINE_MAX_CHARS),
+    };
+    with_ellipsis(&sentence[..cut])
+}
+
+/// Whether `rest` (what follows a comma) is a short attribution such as
+/// " the White House reported." or " said Yuri Ushakov.".
+fn is_attribution(rest: &str) -> bool {
+    // Looking at nine words at most keeps this cheap on a long sentence.
+    let words: Vec<&str> = rest
+        .split_whitespace()
+        .take(9)
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    (1..=8).contains(&words.len())
+        && words
+            .iter()
+            .any(|w| ATTRIBUTION_VERBS.contains(&w.to_lowercase().as_str()))
+}
+
+/// Drops one final full stop, but not the period of an abbreviation or an
+/// ellipsis ("… the U.S.").
+fn strip_final_full_stop(sentence: &str) -> &str {
+    match sentence.strip_suffix('.') {
+        Some(stripped) if !stripped.ends_with('.') && !is_abbreviation(stripped) => stripped,
+        _ => sentence,
+    }
+}
+
+/// The first `max_chars` characters of `text`.
+fn prefix_chars(text: &str, max_chars: usize) -> &str {
+    match text.char_indices().nth(max_chars) {
+        Some((idx, _)) => &text[..idx],
+        None => text,
+    }
+}
+
+/// The byte offset of the last space at or before `max_chars` characters,
+/// or of the limit itself when the text has no space there.
+fn word_cut(text: &str, max_chars: usize) -> usize {
+    let prefix = prefix_chars(text, max_chars);
+    if prefix.len() == text.len() {
+        return text.len();
+    }
+    // The character after the limit being a space means the prefix ends on
+    // a whole word.
+    if text[prefix.len()..].starts_with(char::is_whitespace) {
+        return prefix.len();
+    }
+    match prefix.rfind(char::is_whitespace) {
+        Some(idx) if idx > 0 => idx,
+        _ => prefix.len(),
+    }
+}
+
+/// `text` without trailing punctuation and weak words, then "…".
+fn with_ellipsis(text: &str) -> String {
+    let mut text = text.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—(".contains(c));
+    // Never strip the text away entirely: stop at the first word.
+    while let Some((head, last)) = text.rsplit_once(' ') {
+        if !WEAK_ENDINGS.contains(&last.to_lowercase().as_str()) {
+            break;
+        }
+        text = head.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—(".contains(c));
+    }
+    format!("{text}…")
+}
+
+/// Cuts `text` at a word boundary to at most `max_chars` characters
+/// (counting the "…" it then ends with). Used for summaries.
+pub fn truncate_words(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    let window = prefix_chars(text, max_chars + 1);
+    if window.len() == text.len() && window.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut = word_cut(text, max_chars.saturating_sub(1).max(1));
+    let head = text[..cut].trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—(".contains(c));
+    format!("{head}…")
+}
+
+/// Number of Unicode words (UAX #29) in `text`.
+pub fn word_count(text: &str) -> usize {
+    text.unicode_words().count()
+}
+
+/// Whether two texts are the same once case and whitespace are ignored.
+pub fn same_text(a: &str, b: &str) -> bool {
+    let mut a = a.split_whitespace().flat_map(str::chars);
+    let mut b = b.split_whitespace().flat_map(str::chars);
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x.to_lowercase().eq(y.to_lowercase()) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// `text` with `&`, `<`, `>`, `"` and `'` escaped for HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    escape_html_into(text, &mut out);
+    out
+}
+
+/// Appends `text`, HTML-escaped, to `out`.
+pub fn escape_html_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    static BOILERPLATE: std::sync::LazyLock<Vec<Regex>> = std::sync::LazyLock::new(|| {
+        crate::config::DEFAULT_BOILERPLATE
+            .iter()
+            .map(|p| {
+                regex::RegexBuilder::new(p)
+                    .case_insensitive(true)
+                    .build()
+                    .unwrap()
+            })
+            .collect()
+    });
+
+    fn boilerplate() -> &'static [Regex] {
+        &BOILERPLATE
+    }
+
+    /// Shaped like pasted news text with a paragraph per line, no title
+    /// line and "Also read |" links between paragraphs.
+    const LINE_PER_PARAGRAPH: &str = "Dutch Prime Minister Anna de Vries has wrapped up her long-awaited video call with Chinese Premier Li Wen over the dispute about chip export licences.\n\
+The call started at 9.15am CET and ran for just under ninety minutes, the ANP news agency said, citing the prime minister's office.\n\
+Also read | Dutch farmers brace for retaliation as chip row deepens\n\
+While the Dutch government says the rules protect national security, Beijing has accused The Hague of bowing to pressure from the U.S. and its allies.\n\
+Also read | EU trade ministers to meet in Brussels on Friday\n\
+With the dispute dragging on, the outcome of the call could shape trade between the two countries for years.";
+
+    /// Shaped like pasted news text with blank lines between paragraphs,
+    /// no-break spaces and "Also read:" links.
+    const BLANK_LINE_PARAGRAPHS: &str = "Chancellor Maria Keller told her French counterpart that Germany would push hard for a common European answer to rising energy prices, the government spokesman said. The two leaders spoke for almost an hour.\n\
+\n\
+Officials in Berlin said the call began at 4:10 PM CET and ended 40 minutes later.\u{a0}\n\
+\n\
+Also read:\u{a0} Why are so many trains late in Germany?\n\
+\n\
+\u{201c}It would be a serious mistake to go it alone,\u{201d} said Dr. Jonas Brandt, an adviser to the chancellor.\n\
+\n\
+With inputs from Reuters";
+
+    #[test]
+    fn paragraph_per_line_text_keeps_each_line_and_drops_also_read() {
+        let doc = parse(LINE_PER_PARAGRAPH, boilerplate(), None);
+        assert_eq!(doc.paragraphs.len(), 4);
+        assert!(doc.paragraphs[1].starts_with("The call started at 9.15am"));
+        assert!(!doc.text().contains("Also read"));
+        assert!(!doc.html().contains("Also read"));
+    }
+
+    #[test]
+    fn blank_line_paragraphs_are_split_and_spaces_normalised() {
+        let doc = parse(BLANK_LINE_PARAGRAPHS, boilerplate(), None);
+        assert_eq!(doc.paragraphs.len(), 4, "{:#?}", doc.paragraphs);
+        assert_eq!(
+            doc.paragraphs[1],
+            "Officials in Berlin said the call began at 4:10 PM CET and ended 40 minutes later."
+        );
+        assert!(!doc.text().contains("Also read"));
+        assert!(!doc.text().contains('\u{a0}'));
+    }
+
+    #[test]
+    fn hard_wrapped_line_starting_in_lowercase_is_rejoined() {
+        let body = "The finance minister said the budget would be\npresented to parliament on Tuesday.\nThe opposition called it a gamble.";
+        let paragraphs = paragraphs(body, &[]);
+        assert_eq!(
+            paragraphs,
+            vec![
+                "The finance minister said the budget would be presented to parliament on Tuesday.",
+                "The opposition called it a gamble."
+            ]
+        );
+    }
+
+    #[test]
+    fn text_wrapped_at_a_fixed_width_is_rejoined_even_before_capitals() {
+        let body = "Budget talks collapse\n\n\
+The finance minister said on Monday that the talks with the\n\
+Greens had failed after the party refused to back cuts to\n\
+rail spending in the north of the country.\n\n\
+A new round of talks is planned for next week, according to\n\
+officials.\n";
+        let paragraphs = paragraphs(body, &[]);
+        assert_eq!(paragraphs.len(), 3, "{paragraphs:#?}");
+        assert!(paragraphs[1].contains("with the Greens had failed"));
+        assert!(paragraphs[2].ends_with("according to officials."));
+    }
+
+    #[test]
+    fn hyphen_at_a_wrap_keeps_the_word_whole() {
+        let body = "The plan has long-\nterm goals and short-\nterm costs.";
+        assert_eq!(
+            paragraphs(body, &[]),
+            vec!["The plan has long-term goals and short-term costs."]
+        );
+    }
+
+    #[test]
+    fn headline_first_line_is_the_title_and_not_repeated() {
+        let body = "Keller and Moreau agree on joint gas purchases\n\nChancellor Maria Keller and President Luc Moreau agreed on Monday to buy gas together.";
+        let doc = parse(body, &[], None);
+        assert_eq!(
+            doc.title.as_deref(),
+            Some("Keller and Moreau agree on joint gas purchases")
+        );
+        assert_eq!(doc.paragraphs.len(), 1);
+        assert!(!doc.text().contains("agree on joint"));
+    }
+
+    #[test]
+    fn first_line_that_is_a_sentence_is_not_a_headline() {
+        let doc = parse(LINE_PER_PARAGRAPH, boilerplate(), None);
+        let title = doc.title.unwrap();
+        assert!(
+            doc.paragraphs[0].starts_with("Dutch Prime Minister"),
+            "the first line stays in the body"
+        );
+        assert_eq!(
+            title,
+            "Dutch Prime Minister Anna de Vries has wrapped up her long-awaited video call with Chinese Premier Li Wen…"
+        );
+    }
+
+    #[test]
+    fn headline_only_text_keeps_its_line_in_the_body() {
+        let doc = parse("Storm closes schools across the north", &[], None);
+        assert_eq!(
+            doc.title.as_deref(),
+            Some("Storm closes schools across the north")
+        );
+        assert_eq!(doc.paragraphs.len(), 1);
+    }
+
+    #[test]
+    fn bylines_are_not_headlines() {
+        assert!(!looks_like_headline("By Jane Doe"));
+        assert!(!looks_like_headline("Updated: 3 May 2024, 10:04"));
+        assert!(!looks_like_headline("the minister said"));
+        assert!(!looks_like_headline("The minister resigned."));
+        assert!(looks_like_headline("Why are trains late again?"));
+        assert!(looks_like_headline(
+            "\u{2018}A colossal mistake\u{2019}: Keller warns Paris"
+        ));
+    }
+
+    #[test]
+    fn given_title_drops_a_first_line_repeating_it() {
+        let body = "Gas deal agreed\nThe two leaders agreed to buy gas together.";
+        let doc = parse(body, &[], Some("Gas  deal AGREED"));
+        assert_eq!(doc.title, None);
+        assert_eq!(
+            doc.paragraphs,
+            vec!["The two leaders agreed to buy gas together."]
+        );
+    }
+
+    #[test]
+    fn sentences_survive_abbreviations_initials_and_times() {
+        let text =
+            "Dr. Brandt met U.S. envoys at 11.04am in St. Louis with J. Smith. The talks ended.";
+        assert_eq!(
+            first_sentence(text),
+            "Dr. Brandt met U.S. envoys at 11.04am in St. Louis with J. Smith."
+        );
+    }
+
+    #[test]
+    fn sentence_split_survives_a_missing_space_after_a_full_stop() {
+        assert_eq!(
+            first_sentence("Ministers met on Monday.The vote is on Friday."),
+            "Ministers met on Monday."
+        );
+        assert_eq!(
+            first_sentence("He flew to the U.S.President Keller followed."),
+            "He flew to the U.S.President Keller followed."
+        );
+    }
+
+    #[test]
+    fn sentence_ends_with_its_closing_quote() {
+        let text = "\u{201c}We will respond.\u{201d} The minister left.";
+        assert_eq!(first_sentence(text), "\u{201c}We will respond.\u{201d}");
+        assert_eq!(first_sentence("Is it over? Nobody knows."), "Is it over?");
+        assert_eq!(
+            first_sentence("prices rose. by how much"),
+            "prices rose. by how much"
+        );
+    }
+
+    #[test]
+    fn short_sentence_is_the_whole_headline_without_its_full_stop() {
+        assert_eq!(
+            shorten_headline("Parliament approves the budget."),
+            "Parliament approves the budget"
+        );
+        assert_eq!(
+            shorten_headline("Keller flies to the U.S."),
+            "Keller flies to the U.S."
+        );
+    }
+
+    #[test]
+    fn trailing_attribution_is_dropped_without_an_ellipsis() {
+        let title = headline_from_text(BLANK_LINE_PARAGRAPHS);
+        assert_eq!(
+            title,
+            "Chancellor Maria Keller told her French counterpart that Germany would push hard for a common European answer to rising energy prices"
+        );
+    }
+
+    #[test]
+    fn long_sentence_without_clauses_is_cut_at_a_word_with_an_ellipsis() {
+        let sentence = "Thousands of farmers from across the southern provinces drove their tractors slowly into the capital early this morning demanding lower diesel taxes and fairer milk prices from the supermarkets.";
+        let title = shorten_headline(sentence);
+        assert!(title.ends_with('…'), "{title}");
+        assert!(title.chars().count() <= HEADLINE_MAX_CHARS + 1, "{title}");
+        let words: Vec<&str> = title.trim_end_matches('…').split(' ').collect();
+        assert!(
+            sentence.starts_with(&words.join(" ")),
+            "cut on a word: {title}"
+        );
+        assert!(!WEAK_ENDINGS.contains(words.last().unwrap()), "{title}");
+    }
+
+    #[test]
+    fn clause_boundary_is_preferred_over_a_word_cut() {
+        let sentence = "The central bank raised its main interest rate by half a point on Thursday, its fourth rise this year, and signalled that more increases were likely before the summer.";
+        let title = shorten_headline(sentence);
+        assert_eq!(
+            title,
+            "The central bank raised its main interest rate by half a point on Thursday…"
+        );
+    }
+
+    #[test]
+    fn summary_is_cut_at_a_word_boundary() {
+        let text =
+            "Ministers agreed on Monday to extend the fuel subsidy until the end of the year.";
+        assert_eq!(truncate_words(text, 200), text);
+        let cut = truncate_words(text, 30);
+        assert_eq!(cut, "Ministers agreed on Monday to…");
+        assert!(cut.chars().count() <= 30);
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let doc = parse(
+            "Rates <up> & \"prices\" 'down'\nMore text here.",
+            &[],
+            Some("T"),
+        );
+        assert_eq!(
+            doc.html(),
+            "<p>Rates &lt;up&gt; &amp; &quot;prices&quot; &#39;down&#39;</p>\n<p>More text here.</p>\n"
+        );
+    }
+
+    #[test]
+    fn words_are_counted_by_unicode_rules() {
+        assert_eq!(word_count("Keller’s plan — 40 minutes, état d'urgence."), 6);
+        assert_eq!(word_count(""), 0);
+    }
+
+    #[test]
+    fn whitespace_is_normalised_and_control_characters_dropped() {
+        assert_eq!(
+            normalise_whitespace("  a\u{a0}\u{a0}b\t c\u{0}d\u{feff} "),
+            "a b cd"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_paragraphs_are_clean(body in "\\PC*|[a-zA-Z .,!?\"“”\n\r\t-]{0,400}") {
+            let doc = parse(&body, boilerplate(), None);
+            for paragraph in &doc.paragraphs {
+                prop_assert!(!paragraph.is_empty());
+                prop_assert!(!paragraph.contains('\n'));
+                prop_assert_eq!(paragraph.trim(), paragraph.as_str());
+            }
+            if let Some(title) = &doc.title {
+                prop_assert!(title.chars().count() <= HEADLINE_LINE_MAX_CHARS + 1, "{}", title);
+            }
+        }
+
+        #[test]
+        fn shorten_headline_never_panics_and_stays_short(sentence in "\\PC{0,400}") {
+            let title = shorten_headline(&sentence);
+            prop_assert!(title.chars().count() <= ATTRIBUTION_CUT_MAX_CHARS + 1, "{}", title);
+        }
+    }
+}
