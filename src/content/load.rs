@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
@@ -302,7 +302,12 @@ fn parse_file(
             None => match date_from_folders(&file.folders) {
                 Some(day) => (at_midnight(day, config), DateSource::FolderPath),
                 None => {
-                    let time = modified.unwrap_or_default();
+                    // Whole seconds: sub-second precision of a file time
+                    // means nothing to a reader and clutters feeds.
+                    let time = modified
+                        .unwrap_or_default()
+                        .with_nanosecond(0)
+                        .unwrap_or_default();
                     let date = time.with_timezone(&config.timezone).fixed_offset();
                     diagnostics.push(Diagnostic::warning(
                         file.display.clone(),
@@ -453,5 +458,448 @@ fn title_from_stem(stem: &str) -> String {
         stem.to_string()
     } else {
         words.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::time::{Duration, SystemTime};
+
+    use proptest::prelude::*;
+
+    use crate::error::Severity;
+
+    const SITE: &str = "title = \"T\"\nbase_url = \"https://example.org/\"\n";
+
+    fn config() -> Config {
+        Config::parse(SITE).unwrap()
+    }
+
+    fn config_with(extra: &str) -> Config {
+        Config::parse(&format!("{SITE}{extra}")).unwrap()
+    }
+
+    /// Writes `bytes` to `root/rel`, creating folders (`std::fs::write` is
+    /// kept for the output stage by the lint configuration).
+    fn put(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut file = std::fs::File::create(&path).unwrap();
+        file.write_all(bytes.as_ref()).unwrap();
+        path
+    }
+
+    fn set_mtime(path: &Path, unix_seconds: u64) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(unix_seconds))
+            .unwrap();
+    }
+
+    fn errors(diagnostics: &[Diagnostic]) -> Vec<String> {
+        diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// Like a pasted article with a paragraph per line, no title line and no
+    /// date, named by an id as a scraper would.
+    const PASTED_LINES: &str = "Portuguese President Rui Matos has ended his tense video call with Spanish Prime Minister Elena Ruiz over the water-sharing dispute on the Tagus river.\n\
+The call began at 10.30am WET and lasted a little under two hours, the Lusa news agency reported citing the presidency.\n\
+The conversation came hours after Madrid cut the flow through the Alcántara dam by a third, amid growing fears of a summer drought.\n\
+Also read | Farmers in the Alentejo count the cost of a dry spring\n\
+Satellite images taken over the past month show the reservoirs at their lowest level since 1995. Lisbon has asked the EU to mediate.\n\
+Also read | Brussels offers to host water talks in June\n\
+With the summer approaching, the call between Matos and Ruiz could decide how much water reaches Portugal this year.";
+
+    /// Like a pasted article with blank lines between paragraphs, no-break
+    /// spaces and "Also read:" links.
+    const PASTED_BLOCKS: &str = "Spanish Prime Minister Elena Ruiz assured Portuguese President Rui Matos that Spain would honour the 1998 water treaty in full, her office said. The two leaders spoke for about an hour on Tuesday evening.\n\
+\n\
+Officials in Madrid said the call began at 6:20 PM CET and ended shortly after 7 PM.\u{a0}\n\
+\n\
+Also read:\u{a0} Why are Spanish reservoirs so low this year?\n\
+\n\
+\u{201c}Spain will respect every commitment it has made to its neighbour,\u{201d} the statement said.\n\
+\n\
+With inputs from EFE";
+
+    #[test]
+    fn pasted_news_texts_load_with_sensible_titles_and_no_boilerplate() {
+        let site = tempfile::tempdir().unwrap();
+        let a = put(
+            site.path(),
+            "content/000_3f9c2a71be04d5e8.txt",
+            PASTED_LINES,
+        );
+        let b = put(
+            site.path(),
+            "content/001_c81d4e0a9f2b7365.txt",
+            PASTED_BLOCKS,
+        );
+        set_mtime(&a, 1_714_557_600); // 2024-05-01T10:00:00Z
+        set_mtime(&b, 1_714_644_000); // 2024-05-02T10:00:00Z
+        let (corpus, diagnostics) = load(site.path(), &config(), false);
+        assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
+
+        let titles: Vec<&str> = corpus.articles.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "Portuguese President Rui Matos has ended his tense video call with Spanish Prime Minister Elena Ruiz…",
+                "Spanish Prime Minister Elena Ruiz assured Portuguese President Rui Matos that Spain would honour the 1998 water treaty in full",
+            ]
+        );
+        for article in &corpus.articles {
+            assert!(!article.text.contains("Also read"), "{}", article.text);
+            assert!(
+                !article.body_html.contains("Also read"),
+                "{}",
+                article.body_html
+            );
+            assert_eq!(article.date_source, DateSource::ModifiedTime);
+            assert_eq!(article.format, Format::Text);
+            assert!(article.slug.len() <= SLUG_MAX_CHARS, "{}", article.slug);
+            assert!(!article.slug.contains("3f9c2a71"), "{}", article.slug);
+        }
+        let first = &corpus.articles[0];
+        assert_eq!(
+            first.slug,
+            "portuguese-president-rui-matos-has-ended-his-tense-video"
+        );
+        assert_eq!(first.date.to_rfc3339(), "2024-05-01T10:00:00+00:00");
+        assert_eq!(first.text.split("\n\n").count(), 5);
+        assert!(first.body_html.starts_with("<p>Portuguese President"));
+
+        let warnings: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .collect();
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(
+            warnings[0].path,
+            PathBuf::from("content/000_3f9c2a71be04d5e8.txt")
+        );
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("no date given, so the file's modification time (2024-05-01 10:00) is used: add `date: 2024-05-01`"),
+            "{}",
+            warnings[0].message
+        );
+    }
+
+    #[test]
+    fn date_comes_from_front_matter_file_name_or_folders() {
+        let site = tempfile::tempdir().unwrap();
+        put(
+            site.path(),
+            "content/aa.md",
+            "---\ndate: 2024-03-02 08:00\n---\nText a.\n",
+        );
+        put(
+            site.path(),
+            "content/2024-03-01-budget-vote.txt",
+            "Text b.\n",
+        );
+        put(site.path(), "content/2024/02/29/storm.md", "Text c.\n");
+        let config = config_with("timezone = \"America/New_York\"\n");
+        let (corpus, diagnostics) = load(site.path(), &config, false);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        let got: Vec<(String, String, DateSource, String)> = corpus
+            .articles
+            .iter()
+            .map(|a| {
+                (
+                    a.slug.clone(),
+                    a.date.to_rfc3339(),
+                    a.date_source,
+                    a.local_date.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "storm".into(),
+                    "2024-02-29T00:00:00-05:00".into(),
+                    DateSource::FolderPath,
+                    "2024-02-29".into()
+                ),
+                (
+                    "budget-vote".into(),
+                    "2024-03-01T00:00:00-05:00".into(),
+                    DateSource::FileName,
+                    "2024-03-01".into()
+                ),
+                (
+                    "aa".into(),
+                    "2024-03-02T08:00:00-05:00".into(),
+                    DateSource::FrontMatter,
+                    "2024-03-02".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn local_date_is_the_day_in_the_site_time_zone() {
+        let site = tempfile::tempdir().unwrap();
+        put(
+            site.path(),
+            "content/late.md",
+            "---\ndate: 2024-05-01T23:30:00Z\n---\nText.\n",
+        );
+        let config = config_with("timezone = \"Asia/Tokyo\"\n");
+        let (corpus, _) = load(site.path(), &config, false);
+        assert_eq!(corpus.articles[0].local_date.to_string(), "2024-05-02");
+    }
+
+    #[test]
+    fn every_error_is_reported_with_file_and_line() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        put(
+            root,
+            "content/a-bad-bytes.txt",
+            b"First line.\nSecond \xff line.\n",
+        );
+        put(root, "content/b-empty.md", "  \n\n");
+        put(root, "content/c-no-body.md", "---\ntitle: Nothing\n---\n\n");
+        put(root, "content/d-unclosed.md", "---\ntitle: Open\nText.\n");
+        put(
+            root,
+            "content/e-broken.md",
+            "---\ntitle: Vote\nsummary: a: b\n---\nText.\n",
+        );
+        put(
+            root,
+            "content/f-types.md",
+            "---\ntitle: Vote\ntopics: {a: 1}\n---\nText.\n",
+        );
+        put(
+            root,
+            "content/g-date.md",
+            "---\ntitle: Vote\n\ndate: next Friday\n---\nText.\n",
+        );
+        put(root, "content/h-one.md", "---\nslug: same\n---\nText.\n");
+        put(root, "content/i-two.md", "---\nslug: Same\n---\nText.\n");
+        put(
+            root,
+            "content/j-only-boilerplate.txt",
+            "Also read | Nothing here\nAdvertisement\n",
+        );
+        put(root, "content/k-good.md", "Fine text.\n");
+        let (corpus, diagnostics) = load(root, &config(), false);
+        let errors = errors(&diagnostics);
+        assert_eq!(
+            errors,
+            vec![
+                "content/a-bad-bytes.txt:2: error: the file is not UTF-8 text (bad byte at column 8): save it with the UTF-8 encoding",
+                "content/b-empty.md: error: the file is empty: write the article in it, or delete it",
+                "content/c-no-body.md:4: error: the article has no text after the front matter: write it below the closing `---`",
+                "content/d-unclosed.md:1: error: the front matter opened with `---` on this line is never closed: add a `---` line after its last field",
+                "content/e-broken.md:3: error: broken front matter: mapping values are not allowed in this context; quote values that contain `: ` or start with a quote, `[`, `{`, `@` or `*`",
+                "content/f-types.md:3: error: `topics` must be a list of names (`[Politics, Europe]`) or one name, not a mapping of keys",
+                "content/g-date.md:4: error: `date` `next Friday` is not a date: write it as `2024-05-01`, `2024-05-01 14:30`, `2024-05-01T14:30:00` or `2024-05-01T14:30:00+02:00`",
+                "content/i-two.md: error: slug `same` is already used by `content/h-one.md`: give one of them another `slug:` in its front matter, or rename the file",
+                "content/j-only-boilerplate.txt:1: error: the article has no text: write it in the file, or delete the file",
+            ]
+        );
+        let slugs: Vec<&str> = corpus.articles.iter().map(|a| a.slug.as_str()).collect();
+        let mut sorted = slugs.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, vec!["k-good", "same"]);
+    }
+
+    #[test]
+    fn hidden_underscored_and_other_files_are_skipped() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        put(root, "content/.draft.md", "Hidden.\n");
+        put(root, "content/_notes/idea.md", "Skipped folder.\n");
+        put(root, "content/_index.md", "Skipped file.\n");
+        put(root, "content/.git/x.txt", "Hidden folder.\n");
+        put(root, "content/photo.jpg", [0xff, 0xd8, 0xff]);
+        put(root, "content/news/Kept.MARKDOWN", "Kept text.\n");
+        let (corpus, diagnostics) = load(root, &config(), false);
+        assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
+        let paths: Vec<String> = corpus
+            .articles
+            .iter()
+            .map(|a| a.source_path.display().to_string())
+            .collect();
+        assert_eq!(paths, vec!["content/news/Kept.MARKDOWN"]);
+        assert_eq!(corpus.articles[0].format, Format::Markdown);
+    }
+
+    #[test]
+    fn missing_content_folder_is_a_warning() {
+        let site = tempfile::tempdir().unwrap();
+        let (corpus, diagnostics) = load(site.path(), &config(), false);
+        assert!(corpus.articles.is_empty());
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn drafts_are_left_out_unless_asked_for() {
+        let site = tempfile::tempdir().unwrap();
+        put(
+            site.path(),
+            "content/2024-01-01-plan.md",
+            "---\ndraft: true\n---\nText.\n",
+        );
+        put(site.path(), "content/2024-01-02-done.md", "Text.\n");
+        let (corpus, _) = load(site.path(), &config(), false);
+        assert_eq!(corpus.articles.len(), 1);
+        let (corpus, _) = load(site.path(), &config(), true);
+        assert_eq!(corpus.articles.len(), 2);
+        assert!(corpus.articles[0].draft);
+    }
+
+    #[test]
+    fn articles_are_sorted_by_date_then_slug() {
+        let site = tempfile::tempdir().unwrap();
+        put(site.path(), "content/z/2024-01-02-bb.md", "Text.\n");
+        put(site.path(), "content/2024-01-02-aa.md", "Text.\n");
+        put(site.path(), "content/y/2024-01-01-cc.md", "Text.\n");
+        put(
+            site.path(),
+            "content/xx.md",
+            "---\ndate: 2024-01-02T00:00:00+01:00\n---\nText.\n",
+        );
+        let (corpus, diagnostics) = load(site.path(), &config(), false);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        let slugs: Vec<&str> = corpus.articles.iter().map(|a| a.slug.as_str()).collect();
+        // `xx` is 23:00 UTC on the 1st: after `cc`, before `aa`.
+        assert_eq!(slugs, vec!["cc", "xx", "aa", "bb"]);
+    }
+
+    #[test]
+    fn fields_default_from_the_site_and_the_text() {
+        let site = tempfile::tempdir().unwrap();
+        let body = "Rain ".repeat(500);
+        put(
+            site.path(),
+            "content/2024-01-01-long.txt",
+            format!("Long read about words\n{body}\n"),
+        );
+        put(
+            site.path(),
+            "content/2024-01-02-given.md",
+            "---\ntitle: Given\nsummary: Given summary.\nauthor: Ana\nlang: pt\nsource: Diário\nimage: a.jpg\nmood: calm\n---\nText.\n",
+        );
+        let config =
+            config_with("author = \"Desk\"\nsummary_length = 40\nwords_per_minute = 200\n");
+        let (corpus, diagnostics) = load(site.path(), &config, false);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        let long = &corpus.articles[0];
+        assert_eq!(long.title, "Long read about words");
+        assert_eq!(long.summary, "Rain Rain Rain Rain Rain Rain Rain Rain…");
+        assert_eq!(long.word_count, 500);
+        assert_eq!(long.reading_minutes, 3);
+        assert_eq!(long.author.as_deref(), Some("Desk"));
+        assert_eq!(long.lang, "en");
+        let given = &corpus.articles[1];
+        assert_eq!(given.summary, "Given summary.");
+        assert_eq!(given.author.as_deref(), Some("Ana"));
+        assert_eq!(given.lang, "pt");
+        assert_eq!(given.source.as_deref(), Some("Diário"));
+        assert_eq!(given.image.as_deref(), Some("a.jpg"));
+        assert_eq!(given.extra["mood"], serde_json::json!("calm"));
+        assert_eq!(given.reading_minutes, 1);
+    }
+
+    #[test]
+    fn slugs_come_from_front_matter_then_file_name_then_title() {
+        assert_eq!(
+            slug_from_stem("2024-05-01-budget-vote"),
+            Some("budget-vote".into())
+        );
+        assert_eq!(
+            slug_from_stem("Élection présidentielle"),
+            Some("election-presidentielle".into())
+        );
+        assert_eq!(slug_from_stem("000_8a9465579368dbc4"), None);
+        assert_eq!(slug_from_stem("2024-05-01"), None);
+        assert_eq!(slug_from_stem("12345"), None);
+        assert_eq!(slug_from_stem("deadbeefcafe"), None);
+        assert_eq!(slug_from_stem("cafe"), Some("cafe".into()));
+        let long = cut_slug(&slug::slugify(
+            "A very long title about the budget vote that parliament held late on Friday night",
+        ));
+        assert_eq!(
+            long,
+            "a-very-long-title-about-the-budget-vote-that-parliament-held"
+        );
+        assert!(long.len() <= SLUG_MAX_CHARS);
+
+        let site = tempfile::tempdir().unwrap();
+        put(
+            site.path(),
+            "content/2024-05-01-ignored-name.md",
+            "---\nslug: Chosen Name\n---\nText.\n",
+        );
+        let (corpus, _) = load(site.path(), &config(), false);
+        assert_eq!(corpus.articles[0].slug, "chosen-name");
+    }
+
+    #[test]
+    fn dates_in_names_and_folders_must_be_real() {
+        assert_eq!(
+            date_from_name("2024-05-01"),
+            NaiveDate::from_ymd_opt(2024, 5, 1)
+        );
+        assert_eq!(
+            date_from_name("2024-05-01_x"),
+            NaiveDate::from_ymd_opt(2024, 5, 1)
+        );
+        assert_eq!(date_from_name("2024-13-01-x"), None);
+        assert_eq!(date_from_name("2024-05-011"), None);
+        assert_eq!(date_from_name("vote"), None);
+        let folders = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            date_from_folders(&folders(&["news", "2024", "05", "01"])),
+            NaiveDate::from_ymd_opt(2024, 5, 1)
+        );
+        assert_eq!(date_from_folders(&folders(&["2024", "02", "30"])), None);
+        assert_eq!(date_from_folders(&folders(&["2024", "5", "1"])), None);
+        assert_eq!(date_from_folders(&folders(&["05", "01"])), None);
+    }
+
+    #[test]
+    fn title_falls_back_to_the_file_name() {
+        assert_eq!(title_from_stem("2024-05-01-budget_vote"), "budget vote");
+        let site = tempfile::tempdir().unwrap();
+        put(
+            site.path(),
+            "content/photo-essay.md",
+            "![only a picture](a.jpg)\n",
+        );
+        let (corpus, diagnostics) = load(site.path(), &config(), false);
+        assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
+        assert_eq!(corpus.articles[0].title, "photo essay");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn load_never_panics_on_any_bytes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300),
+            text in "(---\n)?[a-z]{1,6}: [\\PC]{0,20}\n(---\n)?\\PC{0,80}",
+        ) {
+            let site = tempfile::tempdir().unwrap();
+            put(site.path(), "content/2024-01-01-raw.txt", &bytes);
+            put(site.path(), "content/2024-01-01-raw.md", &bytes);
+            put(site.path(), "content/text.txt", &text);
+            put(site.path(), "content/text.md", &text);
+            let (corpus, diagnostics) = load(site.path(), &config(), true);
+            prop_assert!(corpus.articles.len() + diagnostics.iter().filter(|d| d.is_error()).count() >= 4);
+        }
     }
 }
