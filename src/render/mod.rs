@@ -259,6 +259,17 @@ impl<'a> Renderer<'a> {
                     .iter()
                     .filter_map(|&idx| self.day_view(idx))
                     .collect();
+                // Newest first: days are newest first, and so are their
+                // articles.
+                let indices: Vec<usize> = digest
+                    .front_page_day_indices
+                    .iter()
+                    .filter_map(|&idx| digest.days.get(idx))
+                    .flat_map(|day| day.article_indices.iter().copied())
+                    .collect();
+                let lead = indices.first().and_then(|&idx| self.cards.get(idx));
+                let groups = self.group_views(indices.get(1..).unwrap_or_default());
+                let articles = indices.iter().filter_map(|&i| self.cards.get(i)).collect();
                 let description = if config.description.is_empty() {
                     format!("The latest news from {}", config.title)
                 } else {
@@ -267,11 +278,20 @@ impl<'a> Renderer<'a> {
                 let meta = self.meta("front", "Latest news", description, "");
                 #[derive(Serialize)]
                 struct Front<'b> {
+                    lead: Option<&'b CardView<'b>>,
+                    groups: Vec<GroupView<'b>>,
+                    articles: Vec<&'b CardView<'b>>,
                     days: Vec<DayView<'b>>,
                     topics: &'b [TopicLink<'b>],
                 }
-                let topics = &self.topics;
-                self.html("index.html", "", meta, &Front { days, topics })
+                let view = Front {
+                    lead,
+                    groups,
+                    articles,
+                    days,
+                    topics: &self.topics,
+                };
+                self.html("index.html", "", meta, &view)
             }
             Job::Article(idx) => {
                 let article = &self.data.corpus.articles[idx];
