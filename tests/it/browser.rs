@@ -206,7 +206,7 @@ fn http_json(host: &str, path: &str) -> Value {
 
 fn body_has(text: &str) -> String {
     format!(
-        "document.body !== null && document.body.innerText.includes({})",
+        "(document.body !== null && document.body.innerText.includes({}))",
         json!(text)
     )
 }
