@@ -27,7 +27,8 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// A headless Chromium, killed on drop (its profile folder is a temp dir).
 struct Chromium {
-    child: Child,
+    // Held for its `Drop`, which ends the browser.
+    _child: KillOnDrop,
     _profile: tempfile::TempDir,
     page: WebSocket<TcpStream>,
     next_id: u64,
@@ -55,8 +56,10 @@ impl Chromium {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start Chromium");
-        let (lines_tx, lines) = mpsc::channel();
         let stderr = child.stderr.take().expect("piped stderr");
+        // From here on a failed step kills the browser on its way out.
+        let child = KillOnDrop(child);
+        let (lines_tx, lines) = mpsc::channel();
         thread::spawn(move || {
             // Chromium keeps writing to stderr; drain it so it never blocks.
             for line in BufReader::new(stderr).lines() {
@@ -76,8 +79,6 @@ impl Chromium {
                     seen.push(line);
                 }
                 Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
                     panic!(
                         "Chromium gave no DevTools address within {WAIT:?}:\n{}",
                         seen.join("\n")
@@ -113,7 +114,7 @@ impl Chromium {
             .unwrap();
         let (page, _) = tungstenite::client(page_ws.as_str(), stream).expect("DevTools handshake");
         Chromium {
-            child,
+            _child: child,
             _profile: profile,
             page,
             next_id: 0,
@@ -166,10 +167,25 @@ impl Chromium {
     }
 }
 
-impl Drop for Chromium {
+/// A child process killed (and reaped) when dropped.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // SIGTERM first: Chromium then ends its helper processes itself
+        // instead of leaving them behind; SIGKILL if it takes too long.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
