@@ -359,7 +359,20 @@ pub fn tree_difference(
     for (path, bytes) in left {
         match right.get(path) {
             None => lines.push(format!("only in the first: {}", path.display())),
-            Some(other) if other != bytes => lines.push(format!("differs: {}", path.display())),
+            Some(other) if other != bytes => {
+                lines.push(format!("differs: {}", path.display()));
+                let (a, b) = (
+                    String::from_utf8_lossy(bytes),
+                    String::from_utf8_lossy(other),
+                );
+                if let Some((line_a, line_b)) = a.lines().zip(b.lines()).find(|(x, y)| x != y) {
+                    lines.push(format!(
+                        "    first: {}\n    second: {}",
+                        line_a.trim(),
+                        line_b.trim()
+                    ));
+                }
+            }
             Some(_) => {}
         }
     }

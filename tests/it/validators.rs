@@ -86,12 +86,29 @@ fn every_html_page_passes_the_nu_html_checker() {
         );
         n_pages += pages.len();
     }
-    // One JVM for every page: starting Java is most of the cost.
+    let dirs: Vec<(String, PathBuf)> = sites
+        .iter()
+        .map(|s| (s.name.clone(), s.out.clone()))
+        .collect();
+    let (problems, success) = nu_check(&jar, &dirs);
+    assert!(
+        problems.is_empty() && success,
+        "the Nu HTML checker found {} problem(s) in {n_pages} pages:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    eprintln!("the Nu HTML checker passed {n_pages} pages");
+}
+
+/// Runs the Nu HTML checker once over every folder (one JVM start for
+/// every page: starting Java is most of the cost). Returns each problem as
+/// `[site] file:line: type: message` and whether the checker exited 0.
+fn nu_check(jar: &Path, dirs: &[(String, PathBuf)]) -> (Vec<String>, bool) {
     let output = Command::new("java")
         .arg("-jar")
-        .arg(&jar)
+        .arg(jar)
         .args(["--errors-only", "--format", "json", "--skip-non-html"])
-        .args(sites.iter().map(|s| &s.out))
+        .args(dirs.iter().map(|(_, dir)| dir))
         .output()
         .expect("run java (install a JRE, or run scripts/test)");
     let report: serde_json::Value = serde_json::from_slice(&output.stderr).unwrap_or_else(|e| {
@@ -108,10 +125,10 @@ fn every_html_page_passes_the_nu_html_checker() {
             continue;
         }
         let mut file = message["url"].as_str().unwrap_or("").to_string();
-        for site in &sites {
-            let prefix = format!("file:{}/", site.out.display());
+        for (name, dir) in dirs {
+            let prefix = format!("file:{}/", dir.display());
             if let Some(rest) = file.strip_prefix(&prefix) {
-                file = format!("[{}] {rest}", site.name);
+                file = format!("[{name}] {rest}");
             }
         }
         problems.push(format!(
@@ -121,13 +138,31 @@ fn every_html_page_passes_the_nu_html_checker() {
             message["extract"].as_str().unwrap_or("").replace('\n', " ")
         ));
     }
-    assert!(
-        problems.is_empty() && output.status.success(),
-        "the Nu HTML checker found {} problem(s) in {n_pages} pages:\n{}",
-        problems.len(),
-        problems.join("\n")
+    (problems, output.status.success())
+}
+
+#[test]
+fn the_nu_checker_run_catches_an_invalid_page() {
+    // Proves the check above can fail: a page with an error in a nested
+    // folder is found and reported with its path.
+    let Some(jar) = require_tool("DIGEST_VNU_JAR") else {
+        return;
+    };
+    let scratch = Fixture::empty();
+    scratch.write(
+        "out/deep/page/index.html",
+        "<!doctype html><html lang=\"en\"><head><title>x</title></head><body><p>a<div></p></body></html>",
     );
-    eprintln!("the Nu HTML checker passed {n_pages} pages");
+    scratch.write("out/style.css", "this is { not html");
+    let (problems, success) = nu_check(&jar, &[("scratch".into(), scratch.path("out"))]);
+    assert!(!success);
+    assert!(!problems.is_empty());
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.starts_with("[scratch] deep/page/index.html:1: error")),
+        "{problems:#?}"
+    );
 }
 
 /// What `tests/tools/feedcheck.py` says of one feed.
@@ -260,6 +295,23 @@ fn every_feed_parses_with_feedparser() {
             }
         }
     }
+}
+
+#[test]
+fn the_feed_check_flags_a_broken_feed() {
+    // Proves the feed check can fail: feedparser sets `bozo` on XML that is
+    // not well-formed, and the script reports it.
+    let Some(python) = require_tool("DIGEST_PYTHON") else {
+        return;
+    };
+    let scratch = Fixture::empty();
+    scratch.write(
+        "feed.xml",
+        "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>x & y</title><entry><title>a</entry></feed>",
+    );
+    let feeds = parse_feeds(&python, &[scratch.path("feed.xml")]);
+    assert_eq!(feeds.len(), 1);
+    assert!(feeds[0].bozo, "{feeds:?}");
 }
 
 fn assert_links_ok(site: &Built) {
