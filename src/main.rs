@@ -64,18 +64,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             println!("{}", summary("checked", &report));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init(args) => Ok(match digest_site::scaffold::init(&args.dir) {
-            Ok(report) => {
-                print_init(&report);
-                ExitCode::SUCCESS
-            }
-            // Printed here, not by `print_error`, whose closing line talks
-            // about a failed build.
-            Err(err) => {
-                eprintln!("{err}");
-                ExitCode::from(1)
-            }
-        }),
+        Command::Init(args) => {
+            // `digest --site DIR init` means the same as `digest init DIR`.
+            let dir = if args.dir == std::path::Path::new(".") {
+                root
+            } else {
+                args.dir
+            };
+            Ok(match digest_site::scaffold::init(&dir) {
+                Ok(report) => {
+                    print_init(&report);
+                    ExitCode::SUCCESS
+                }
+                // Printed here, not by `print_error`, whose closing line talks
+                // about a failed build.
+                Err(err) => {
+                    eprintln!("{err}");
+                    ExitCode::from(1)
+                }
+            })
+        }
         Command::New(args) => Ok(
             match digest_site::scaffold::new_article(
                 &root,
@@ -84,7 +92,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 chrono::Utc::now(),
             ) {
                 Ok(path) => {
-                    println!("{}", path.display());
+                    print_out(&format!("{}\n", path.display()));
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
@@ -195,20 +203,24 @@ fn print_init(report: &digest_site::scaffold::InitReport) {
             .filter(|p| p.starts_with(folder))
             .count()
     };
-    println!("created a new site in `{dir}`:");
-    println!("  site.toml                 the settings (title, base_url, timezone, …)");
-    println!(
-        "  content/                  {} sample articles to replace with your own",
-        count("content")
-    );
-    println!("  static/                   files copied to the site as they are (empty)");
-    println!(
-        "  templates/                {} templates of the default theme, to edit",
-        count("templates")
-    );
-    println!(
-        "next: `digest --site {dir} serve` to preview it, `digest --site {dir} build` to build it"
-    );
+    print_out(&format!(
+        "created a new site in `{dir}`:\n\
+         \x20 site.toml    the settings (title, base_url, timezone, …)\n\
+         \x20 content/     {} sample articles to replace with your own\n\
+         \x20 static/      files copied to the site as they are (empty)\n\
+         \x20 templates/   {} templates of the default theme, to edit\n\
+         next: `digest --site {dir} serve` to preview it, `digest --site {dir} build` to build it\n",
+        count("content"),
+        count("templates"),
+    ));
+}
+
+/// Writes `text` to stdout. Unlike `println!`, a closed stdout (as in
+/// `digest init | head -1`) is ignored instead of panicking: the work is
+/// done, only the message is lost.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn print_warnings(report: &Report) {
