@@ -390,6 +390,31 @@ mod tests {
     }
 
     #[test]
+    fn init_raw_sample_gets_its_headline_and_loses_its_boilerplate() {
+        let tmp = tempfile::tempdir().unwrap();
+        init(tmp.path()).unwrap();
+        let options = crate::BuildOptions {
+            root: tmp.path().to_path_buf(),
+            ..crate::BuildOptions::default()
+        };
+        let generated = crate::generate(&options).unwrap();
+        let raw: Vec<_> = generated
+            .corpus
+            .articles
+            .iter()
+            .filter(|a| a.format == crate::content::Format::Text)
+            .collect();
+        assert_eq!(raw.len(), 1);
+        assert_eq!(
+            raw[0].title,
+            "Ferry service to Holm Island suspended as storm reaches the coast"
+        );
+        assert_eq!(raw[0].date_source, crate::content::DateSource::FileName);
+        assert!(!raw[0].text.contains("Also read"), "{}", raw[0].text);
+        assert!(!raw[0].text.contains("With inputs"), "{}", raw[0].text);
+    }
+
+    #[test]
     fn init_refuses_a_non_empty_folder_and_writes_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let mut file = std::fs::File::create(tmp.path().join("notes.txt")).unwrap();
