@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vocab  # noqa: E402  (the path line above makes it importable)
 
 # Bump when the output changes, so `run.py` regenerates stale corpora.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 # The corpus spans the two years before this day, fixed so the output never
 # depends on when the script runs.
@@ -55,6 +55,30 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The world (topics, entities, arcs) is built once in the parent and then
 # inherited by forked workers; see `build_world`.
 WORLD = None
+
+
+# Long-tail words each topic owns, and the size of the whole made-up lexicon.
+TOPIC_TAIL = 150
+LEXICON_SIZE = 24_000
+
+
+def _lexicon(rng):
+    """LEXICON_SIZE distinct made-up words in a seeded random order."""
+    words = set()
+    while len(words) < LEXICON_SIZE:
+        n_syllables = rng.choice((1, 2, 2, 2, 3))
+        word = "".join(rng.choice(vocab.ONSETS) + rng.choice(vocab.VOWELS) + rng.choice(vocab.CODAS)
+                       for _ in range(n_syllables)) + rng.choice(vocab.SUFFIXES)
+        if 4 <= len(word) <= 11:
+            words.add(word)
+    ordered = sorted(words)
+    rng.shuffle(ordered)
+    return ordered
+
+
+# The made-up vocabulary is the same for every seed, as a language is: the
+# seed varies the stories, not the words.
+LEXICON = _lexicon(random.Random("lexicon"))
 
 
 class Arc:
@@ -83,7 +107,17 @@ class World:
         rng = random.Random(f"world-{seed}")
         self.seed = seed
         self.topics = list(vocab.TOPICS)
-        self.topic_words = {t: w.split() for t, w in vocab.TOPICS.items()}
+        self.lexicon = LEXICON
+        # A topic's words: its hand-written core first (drawn most often),
+        # then a long tail of its own from the lexicon, so two stories on
+        # one topic share some words but not most of them.
+        self.topic_words = {}
+        for t_idx, (topic, words) in enumerate(vocab.TOPICS.items()):
+            tail = self.lexicon[t_idx * TOPIC_TAIL:(t_idx + 1) * TOPIC_TAIL]
+            self.topic_words[topic] = words.split() + tail
+        # The rest of the lexicon is shared by all topics: story-specific
+        # terms and the rare words any article may use.
+        self.general = self.lexicon[len(vocab.TOPICS) * TOPIC_TAIL:]
         # Topic sizes follow a gentle power law, as in a real archive where
         # politics outnumbers cricket.
         order = self.topics[:]
@@ -108,7 +142,7 @@ class World:
             orgs = []
             for _ in range(10):
                 pattern = rng.choice(vocab.ORG_PATTERNS)
-                word = rng.choice(self.topic_words[topic]).replace("-", " ")
+                word = rng.choice(vocab.TOPICS[topic].split()).replace("-", " ")
                 orgs.append(pattern.format(P=rng.choice(places), T=word.title()))
             self.topic_orgs[topic] = sorted(set(orgs))
 
@@ -132,7 +166,11 @@ class World:
                 people=rng.sample(self.topic_people[topic], rng.randint(2, 3)),
                 orgs=rng.sample(self.topic_orgs[topic], min(2, len(self.topic_orgs[topic]))),
                 places=rng.sample(self.topic_places[topic], rng.randint(1, 2)),
-                terms=rng.sample(self.topic_words[topic], 4) + rng.sample(vocab.NOUNS, 2),
+                # Core topic words, words of the topic's tail and a few
+                # of the story's own (a ship's name, a bill's nickname).
+                terms=(rng.sample(vocab.TOPICS[topic].split(), 3)
+                       + rng.sample(self.topic_words[topic], 5)
+                       + rng.sample(self.general, 4)),
                 start=rng.randrange(SPAN_DAYS),
                 days=1 + min(60, int(rng.expovariate(1 / 5) + 3 * weight)),
             ))
@@ -188,9 +226,11 @@ _SLOT_EXPR = {
     "p2": "tp[int(r() * len(tp))]",
     "o": "(ao[int(r() * len(ao))] if r() < 0.6 else to[int(r() * len(to))])",
     "l": "(al[int(r() * len(al))] if r() < 0.6 else tl[int(r() * len(tl))])",
-    "t": "(at[int(r() * len(at))] if r() < 0.5 else tw[int(r() * len(tw))])",
-    "t2": "tw2[int(r() * len(tw2))]",
-    "n": "NOUNS[int(len(NOUNS) * r() * r())]",
+    "t": "(at[int(r() * len(at))] if r() < 0.45 else tw[int(r() * 13)] if r() < 0.5 "
+         "else tw[int(r() * r() * len(tw))])",
+    "t2": "tw2[int(r() * r() * len(tw2))]",
+    "n": "(NOUNS[int(len(NOUNS) * r() * r())] if r() < 0.55 "
+         "else GENERAL[int(len(GENERAL) * r() * r() * r())])",
     "a_n": "A_NOUNS[int(len(A_NOUNS) * r() * r())]",
     "n2": "PERIODS[int(5 * r())]",
     "v": "VERBS[int(len(VERBS) * r() * r())]",
@@ -206,6 +246,7 @@ _SLOT_EXPR = {
     "a_q": "A_PERCENT[int(r() * 35)]}.{int(r() * 10)",
 }
 _SLOT_NAMES = tuple(_SLOT_EXPR)
+_POOLS["GENERAL"] = LEXICON[len(vocab.TOPICS) * TOPIC_TAIL:]
 _SLOT_RE = re.compile(r"\{(\w+)\}")
 _ARGS = "r, ap, tp, ao, to, al, tl, at, tw, tw2"
 

@@ -205,3 +205,12 @@ HEADINGS = [
     "What happens next", "Background", "The {t} question", "Reaction in {L}",
     "{A_a} {n}", "Numbers behind the {t}", "What {O} says", "Wider {t2}",
 ]
+
+# Parts of made-up words for the long tail of the vocabulary. Real news uses
+# tens of thousands of distinct words, most of them rarely; a corpus built
+# from a few hundred would make every article look like every other one on
+# its topic. These give 20,000+ distinct, pronounceable, stemmable words.
+ONSETS = "b br c ch cl d dr f fl g gr h j k l m n p pl pr r s sc sh sl st t th tr v w z".split()
+VOWELS = "a e i o u a e i o ai ea ee ou".split()
+CODAS = ["", "", "", "n", "r", "l", "s", "st", "nd", "m", "t", "ck"]
+SUFFIXES = ["", "", "", "er", "ing", "ment", "tion", "ity", "ance", "ism", "ery", "ure", "ade"]
