@@ -29,35 +29,110 @@ const SLUG_MAX_CHARS: usize = 60;
 /// `root`, with `/` separators.
 pub fn load(root: &Path, config: &Config, include_drafts: bool) -> (Corpus, Vec<Diagnostic>) {
     let (files, mut diagnostics) = find_files(root);
-    let results: Vec<(Option<Article>, Vec<Diagnostic>)> = files
+    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> = files
         .par_iter()
         .map(|file| load_file(file, config, include_drafts))
         .collect();
-
-    let mut articles = Vec::with_capacity(results.len());
-    // Slug owners in walk order: the first file keeps a slug, later ones
-    // are errors that name it.
-    let mut owners: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut loaded = Vec::with_capacity(results.len());
     for (article, file_diagnostics) in results {
         diagnostics.extend(file_diagnostics);
-        let Some(article) = article else { continue };
-        if let Some(owner) = owners.get(&article.slug) {
-            diagnostics.push(Diagnostic::error(
-                article.source_path.clone(),
-                format!(
-                    "slug `{}` is already used by `{}`: give one of them another `slug:` in its front matter, or rename the file",
-                    article.slug,
-                    owner.display()
-                ),
-            ));
-            continue;
-        }
-        owners.insert(article.slug.clone(), article.source_path.clone());
-        articles.push(article);
+        loaded.extend(article);
     }
+    let mut articles = assign_slugs(loaded, &mut diagnostics);
     articles.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.slug.cmp(&b.slug)));
     diagnostics.sort();
     (Corpus { articles }, diagnostics)
+}
+
+/// An article parsed from one file, with where its slug came from.
+struct Loaded {
+    article: Article,
+    origin: SlugOrigin,
+}
+
+/// Where a slug came from, which decides what a collision means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlugOrigin {
+    /// The `slug` front matter field: the user chose this URL.
+    FrontMatter,
+    /// The file name; `dated` when the name had a date prefix.
+    FileName { dated: Option<NaiveDate> },
+    /// Made from the title, or the id-like file name as a last resort.
+    Title,
+}
+
+/// Makes every slug unique, in walk order and in three rounds so a chosen
+/// slug always wins over a derived one.
+///
+/// A `slug:` from the front matter that is already taken is an error naming
+/// both files. A file-name slug that is taken gets its file's date
+/// appended (`daily-briefing-2024-05-02`) when the name had one, else it is
+/// an error too. A slug made from the title gets `-2`, `-3`, …: two outlets'
+/// copies of one wire story share a title, and the analysis stage groups
+/// them as duplicates rather than the user renaming files.
+fn assign_slugs(loaded: Vec<Loaded>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Article> {
+    let mut owners: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut next_suffix: BTreeMap<String, usize> = BTreeMap::new();
+    let mut kept: Vec<Option<Article>> = Vec::with_capacity(loaded.len());
+    let mut origins = Vec::with_capacity(loaded.len());
+    for item in loaded {
+        origins.push(item.origin);
+        kept.push(Some(item.article));
+    }
+    let collision = |article: &Article, owner: &Path| {
+        Diagnostic::error(
+            article.source_path.clone(),
+            format!(
+                "slug `{}` is already used by `{}`: give one of them another `slug:` in its front matter, or rename the file",
+                article.slug,
+                owner.display()
+            ),
+        )
+    };
+    for round in 0..3 {
+        for (slot, origin) in kept.iter_mut().zip(&origins) {
+            let in_round = match origin {
+                SlugOrigin::FrontMatter => 0,
+                SlugOrigin::FileName { .. } => 1,
+                SlugOrigin::Title => 2,
+            };
+            if in_round != round {
+                continue;
+            }
+            let Some(article) = slot.as_mut() else {
+                continue;
+            };
+            if owners.contains_key(&article.slug) {
+                let unique = match origin {
+                    SlugOrigin::FrontMatter | SlugOrigin::FileName { dated: None } => None,
+                    SlugOrigin::FileName { dated: Some(day) } => {
+                        Some(format!("{}-{day}", article.slug)).filter(|s| !owners.contains_key(s))
+                    }
+                    SlugOrigin::Title => {
+                        let counter = next_suffix.entry(article.slug.clone()).or_insert(1);
+                        loop {
+                            *counter += 1;
+                            let candidate = format!("{}-{counter}", article.slug);
+                            if !owners.contains_key(&candidate) {
+                                break Some(candidate);
+                            }
+                        }
+                    }
+                };
+                match unique {
+                    Some(slug) => article.slug = slug,
+                    None => {
+                        let owner = owners.get(&article.slug).cloned().unwrap_or_default();
+                        diagnostics.push(collision(article, &owner));
+                        *slot = None;
+                        continue;
+                    }
+                }
+            }
+            owners.insert(article.slug.clone(), article.source_path.clone());
+        }
+    }
+    kept.into_iter().flatten().collect()
 }
 
 /// One article file found by the walk.
@@ -170,7 +245,7 @@ fn load_file(
     file: &SourceFile,
     config: &Config,
     include_drafts: bool,
-) -> (Option<Article>, Vec<Diagnostic>) {
+) -> (Option<Loaded>, Vec<Diagnostic>) {
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
         Err(err) => {
@@ -198,7 +273,7 @@ fn parse_file(
     modified: Option<DateTime<Utc>>,
     config: &Config,
     include_drafts: bool,
-) -> (Option<Article>, Vec<Diagnostic>) {
+) -> (Option<Loaded>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let error = |line: Option<usize>, message: String| Diagnostic {
         path: file.display.clone(),
@@ -327,13 +402,21 @@ fn parse_file(
     };
     let local_date = date.with_timezone(&config.timezone).date_naive();
 
-    let slug = front
-        .slug
-        .clone()
-        .or_else(|| slug_from_stem(&file.stem))
-        .or_else(|| non_empty(cut_slug(&slug::slugify(&title))))
-        .or_else(|| non_empty(cut_slug(&slug::slugify(&file.stem))))
-        .unwrap_or_else(|| "article".into());
+    let (slug, origin) = match (front.slug.clone(), slug_from_stem(&file.stem)) {
+        (Some(slug), _) => (slug, SlugOrigin::FrontMatter),
+        (None, Some(slug)) => (
+            slug,
+            SlugOrigin::FileName {
+                dated: date_from_name(&file.stem),
+            },
+        ),
+        (None, None) => (
+            non_empty(cut_slug(&slug::slugify(&title)))
+                .or_else(|| non_empty(cut_slug(&slug::slugify(&file.stem))))
+                .unwrap_or_else(|| "article".into()),
+            SlugOrigin::Title,
+        ),
+    };
 
     let summary = match front.summary {
         Some(summary) => summary,
@@ -366,7 +449,7 @@ fn parse_file(
         reading_minutes,
         format: file.format,
     };
-    (Some(article), diagnostics)
+    (Some(Loaded { article, origin }), diagnostics)
 }
 
 fn non_empty(text: String) -> Option<String> {
@@ -847,6 +930,63 @@ With inputs from EFE";
         );
         let (corpus, _) = load(site.path(), &config(), false);
         assert_eq!(corpus.articles[0].slug, "chosen-name");
+    }
+
+    #[test]
+    fn derived_slugs_are_made_unique_and_chosen_ones_collide() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let wire = "Fuel prices fall for a third week\nDiesel is now cheaper than in January.\n";
+        put(root, "content/000_1a2b3c4d5e6f7a8b.txt", wire);
+        put(root, "content/001_9f8e7d6c5b4a3f2e.txt", wire);
+        put(root, "content/002_0a0b0c0d0e0f0a0b.txt", wire);
+        put(root, "content/2024-05-01-daily-briefing.md", "Text.\n");
+        put(root, "content/2024-05-02-daily-briefing.md", "Text.\n");
+        put(root, "content/a/vote.md", "Text.\n");
+        put(root, "content/b/vote.md", "Text.\n");
+        // Walked last, but a chosen slug wins over ones made from a title.
+        put(
+            root,
+            "content/zz.md",
+            "---\nslug: fuel-prices-fall-for-a-third-week\n---\nText.\n",
+        );
+        let (corpus, diagnostics) = load(root, &config(), false);
+        assert_eq!(
+            errors(&diagnostics),
+            vec!["content/b/vote.md: error: slug `vote` is already used by `content/a/vote.md`: give one of them another `slug:` in its front matter, or rename the file"]
+        );
+        let slug_of = |path: &str| {
+            corpus
+                .articles
+                .iter()
+                .find(|a| a.source_path == Path::new(path))
+                .map(|a| a.slug.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            slug_of("content/zz.md"),
+            "fuel-prices-fall-for-a-third-week"
+        );
+        assert_eq!(
+            slug_of("content/000_1a2b3c4d5e6f7a8b.txt"),
+            "fuel-prices-fall-for-a-third-week-2"
+        );
+        assert_eq!(
+            slug_of("content/001_9f8e7d6c5b4a3f2e.txt"),
+            "fuel-prices-fall-for-a-third-week-3"
+        );
+        assert_eq!(
+            slug_of("content/002_0a0b0c0d0e0f0a0b.txt"),
+            "fuel-prices-fall-for-a-third-week-4"
+        );
+        assert_eq!(
+            slug_of("content/2024-05-01-daily-briefing.md"),
+            "daily-briefing"
+        );
+        assert_eq!(
+            slug_of("content/2024-05-02-daily-briefing.md"),
+            "daily-briefing-2024-05-02"
+        );
     }
 
     #[test]

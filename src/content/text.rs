@@ -9,7 +9,6 @@
 //! in its size.
 
 use regex::Regex;
-use unicode_segmentation::UnicodeSegmentation;
 
 /// A headline inferred from a sentence is kept whole up to this many
 /// characters.
@@ -81,7 +80,10 @@ pub fn parse(body: &str, boilerplate: &[Regex], given_title: Option<&str>) -> Te
                 if paragraphs.len() > 1 && looks_like_headline(first) {
                     title = Some(paragraphs.remove(0));
                 } else {
-                    title = Some(headline_from_text(first));
+                    // A byline or timestamp line says nothing about the
+                    // story: infer from the first paragraph after them.
+                    let lead = paragraphs.iter().find(|p| !is_byline(p)).unwrap_or(first);
+                    title = Some(headline_from_text(lead));
                 }
             }
         }
@@ -208,21 +210,34 @@ pub fn is_boilerplate(line: &str, boilerplate: &[Regex]) -> bool {
 /// in an HTML page.
 pub fn normalise_whitespace(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
-    let mut pending_space = false;
-    for c in line.chars() {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-        } else if c.is_control() || c == '\u{feff}' || c == '\u{200b}' {
-            continue;
+    for word in line.split_whitespace() {
+        // Whole words are copied at once; only a word holding a byte that
+        // may start a control or invisible character is filtered by char.
+        let suspicious = word
+            .bytes()
+            .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xef || b == 0xe2);
+        let start = out.len();
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let content_start = out.len();
+        if suspicious {
+            out.extend(word.chars().filter(|&c| !is_invisible(c)));
         } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
+            out.push_str(word);
+        }
+        if out.len() == content_start {
+            // The word was all control characters: take back its space.
+            out.truncate(start);
         }
     }
     out
+}
+
+/// Characters dropped from text: controls, the byte order mark and zero
+/// width spaces, which have no place in an HTML page.
+fn is_invisible(c: char) -> bool {
+    c.is_control() || c == '\u{feff}' || c == '\u{200b}'
 }
 
 /// Characters that may follow the final punctuation of a sentence.
@@ -354,18 +369,52 @@ pub fn looks_like_headline(line: &str) -> bool {
     if !line.chars().any(char::is_alphabetic) {
         return false;
     }
-    let lower = line.to_lowercase();
-    // "By Jane Doe" and "Updated 3 May" sit at the top of pasted pages too.
-    let is_byline = (lower.starts_with("by ") && line.split_whitespace().count() <= 5)
-        || lower.starts_with("updated")
-        || lower.starts_with("published");
-    !is_byline
+    !is_byline(line)
 }
 
-/// A headline made from the first sentence of `paragraph`; see
-/// [`shorten_headline`].
+/// Whether `line` is a byline or a timestamp line ("By Jane Doe",
+/// "Updated: 3 May 2024"), which pasted pages often start with.
+pub fn is_byline(line: &str) -> bool {
+    let head: String = line.chars().take(10).flat_map(char::to_lowercase).collect();
+    (head.starts_with("by ") && line.split_whitespace().nth(5).is_none())
+        || head.starts_with("updated")
+        || head.starts_with("published")
+}
+
+/// A headline made from the first sentence of `paragraph`, after any wire
+/// dateline ("LISBON, May 2 (Reuters) -"); see [`shorten_headline`].
 pub fn headline_from_text(paragraph: &str) -> String {
-    shorten_headline(first_sentence(paragraph))
+    shorten_headline(first_sentence(strip_dateline(paragraph)))
+}
+
+/// `paragraph` without a leading wire dateline: a place in capitals, then
+/// a date or an agency ("LISBON, May 2 (Reuters)", "KYIV (AP)"), then a
+/// dash, all within the first 60 characters. A capitalised word straight
+/// before a dash is not enough: "NATO - Russia talks" is a headline.
+pub fn strip_dateline(paragraph: &str) -> &str {
+    let window = prefix_chars(paragraph, 60);
+    let Some((dash_idx, dash)) = [" - ", " – ", " — "]
+        .iter()
+        .filter_map(|dash| window.find(dash).map(|idx| (idx, dash.len())))
+        .min()
+    else {
+        return paragraph;
+    };
+    let before = &paragraph[..dash_idx];
+    let Some(place_end) = before.find([',', '(']) else {
+        return paragraph;
+    };
+    let place = before[..place_end].trim_end();
+    let is_capitals = place.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && place
+            .chars()
+            .all(|c| c.is_uppercase() || matches!(c, ' ' | '.' | '\'' | '-'));
+    let rest = paragraph[dash_idx + dash..].trim_start();
+    if is_capitals && !rest.is_empty() {
+        rest
+    } else {
+        paragraph
+    }
 }
 
 /// Words a headline should not end on before an ellipsis.
@@ -527,9 +576,104 @@ pub fn truncate_words(text: &str, max_chars: usize) -> String {
     format!("{head}…")
 }
 
-/// Number of Unicode words (UAX #29) in `text`.
+/// Number of words in `text`, counted as Unicode's word boundary rules
+/// (UAX #29) count them for news text: runs of letters and digits, joined
+/// across an apostrophe or full stop between letters ("Keller’s", "U.S")
+/// or a full stop or comma between digits ("3.5", "100,000"); each Chinese
+/// or Japanese ideograph and kana is a word of its own.
+///
+/// One pass over the text, several times faster than a full UAX #29
+/// segmenter, which matters on a hundred thousand articles.
 pub fn word_count(text: &str) -> usize {
-    text.unicode_words().count()
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Class {
+        Letter,
+        Digit,
+        /// `_`, which joins anything on either side.
+        Connector,
+    }
+    let mut count = 0;
+    // The class of the last character of the current segment, if in one.
+    let mut last: Option<Class> = None;
+    // Whether the current segment holds a letter or digit (and was counted).
+    let mut counted = false;
+    // A joiner seen inside a word: (class before it, joins letters only).
+    let mut pending: Option<(Class, bool)> = None;
+    for c in text.chars() {
+        let class = if c.is_ascii_digit() {
+            Some(Class::Digit)
+        } else if c.is_ascii_alphabetic() {
+            Some(Class::Letter)
+        } else if c == '_' {
+            Some(Class::Connector)
+        } else if c.is_ascii() {
+            None
+        } else if is_ideographic(c) {
+            count += 1;
+            last = None;
+            pending = None;
+            continue;
+        } else if c.is_numeric() {
+            Some(Class::Digit)
+        } else if c.is_alphabetic() {
+            Some(Class::Letter)
+        } else if is_combining_mark(c) && last.is_some() {
+            // A mark written separately (an accent, a joiner) belongs to
+            // the character before it, as in UAX #29.
+            continue;
+        } else {
+            None
+        };
+        match class {
+            Some(class) => {
+                let joined = match (last, pending) {
+                    (Some(_), None) => true,
+                    (Some(_), Some((before, letters_only))) => {
+                        before == class && !(letters_only && class == Class::Digit)
+                    }
+                    (None, _) => false,
+                };
+                if !joined {
+                    counted = false;
+                }
+                if !counted && class != Class::Connector {
+                    count += 1;
+                    counted = true;
+                }
+                last = Some(class);
+                pending = None;
+            }
+            None => {
+                pending = match (last, pending, c) {
+                    (Some(before @ (Class::Letter | Class::Digit)), None, '\'' | '’' | '.') => {
+                        Some((before, false))
+                    }
+                    (Some(Class::Digit), None, ',' | ';') => Some((Class::Digit, false)),
+                    (Some(Class::Letter), None, ':' | '·') => Some((Class::Letter, true)),
+                    _ => None,
+                };
+                if pending.is_none() {
+                    last = None;
+                }
+            }
+        }
+    }
+    count
+}
+
+/// Han ideographs, hiragana and other scripts written without spaces,
+/// where every character is a word boundary.
+fn is_ideographic(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{309f}'
+        | '\u{3400}'..='\u{4dbf}'
+        | '\u{4e00}'..='\u{9fff}'
+        | '\u{f900}'..='\u{faff}'
+        | '\u{20000}'..='\u{3134f}')
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{200d}')
 }
 
 /// Whether two texts are the same once case and whitespace are ignored.
@@ -554,16 +698,23 @@ pub fn escape_html(text: &str) -> String {
 
 /// Appends `text`, HTML-escaped, to `out`.
 pub fn escape_html_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+    // Copy the runs between special characters whole; they are all ASCII,
+    // so byte offsets found this way are character boundaries.
+    let mut start = 0;
+    for (idx, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[start..idx]);
+        out.push_str(entity);
+        start = idx + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 #[cfg(test)]
@@ -714,6 +865,37 @@ officials.\n";
     }
 
     #[test]
+    fn byline_first_line_is_skipped_for_the_title() {
+        let body = "By Ana Sousa\nThe Lisbon metro will run all night during the festival. Tickets cost the same.";
+        let doc = parse(body, &[], None);
+        assert_eq!(
+            doc.title.as_deref(),
+            Some("The Lisbon metro will run all night during the festival")
+        );
+        assert_eq!(doc.paragraphs.len(), 2, "the byline stays in the body");
+    }
+
+    #[test]
+    fn wire_dateline_is_left_out_of_the_title() {
+        let text = "LISBON, May 2 (Reuters) - Portugal's parliament approved the budget on Thursday. More follows.";
+        assert_eq!(
+            headline_from_text(text),
+            "Portugal's parliament approved the budget on Thursday"
+        );
+        assert_eq!(
+            strip_dateline("NEW YORK (AP) — Stocks fell."),
+            "Stocks fell."
+        );
+        for not_dateline in [
+            "Prices rose - again - in May.",
+            "NATO - Russia talks resume.",
+            "Paris, the capital - and more.",
+        ] {
+            assert_eq!(strip_dateline(not_dateline), not_dateline);
+        }
+    }
+
+    #[test]
     fn given_title_drops_a_first_line_repeating_it() {
         let body = "Gas deal agreed\nThe two leaders agreed to buy gas together.";
         let doc = parse(body, &[], Some("Gas  deal AGREED"));
@@ -851,6 +1033,12 @@ officials.\n";
             if let Some(title) = &doc.title {
                 prop_assert!(title.chars().count() <= HEADLINE_LINE_MAX_CHARS + 1, "{}", title);
             }
+        }
+
+        #[test]
+        fn word_count_agrees_with_unicode_segmentation(text in "[a-zA-Zé0-9 ,.'’:;_\\-\n“”中文ひら\u{301}]{0,80}") {
+            use unicode_segmentation::UnicodeSegmentation;
+            prop_assert_eq!(word_count(&text), text.unicode_words().count(), "{:?}", text);
         }
 
         #[test]
