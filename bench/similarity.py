@@ -11,7 +11,13 @@ stories trivial and flood any inverted index with candidates. Figures of
 seed 1, n=1000, gen.py v4: same arc median 0.45, same topic 0.28, random 0.02.
 """
 
-import collections\nimport math\nimport os\nimport random\nimport re\nimport sys\n
+import collections
+import math
+import os
+import random
+import re
+import sys
+
 root=sys.argv[1]
 truth=[l.rstrip('\n').split('\t') for l in open(os.path.join(root,'truth.tsv'))][1:]
 info={r[0]:r for r in truth}
