@@ -37,6 +37,9 @@ def main():
                         help="record DWARF call graphs and report inclusive time too")
     parser.add_argument("--valgrind", action="store_true",
                         help="use valgrind --tool=callgrind instead of perf (slow: use n=1000)")
+    parser.add_argument("--freq", type=int, default=None,
+                        help="samples per second (default 999, or 99 with --callers, whose "
+                        "samples carry 16 KB of stack each)")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--top", type=int, default=30, help="report lines to print")
     args = parser.parse_args()
@@ -57,7 +60,8 @@ def main():
                                 capture_output=True, text=True, check=True).stdout
     else:
         data = os.path.join(profiles, f"perf-n{args.n}.data")
-        record = ["perf", "record", "-F", "999", "-o", data]
+        freq = args.freq or (99 if args.callers else 999)
+        record = ["perf", "record", "-F", str(freq), "-o", data]
         if args.callers:
             record += ["--call-graph", "dwarf,16384"]
         subprocess.run([*record, "--", *build], check=True)
