@@ -175,7 +175,10 @@ fn a_wrong_type_in_site_toml_names_the_line() {
     let error = error_for(&list, "site.toml");
     assert_eq!(error.line, Some(3));
     insta::assert_snapshot!(text);
-    assert!(error.message.contains("`paginate`"), "the key is not named: {error}");
+    assert!(
+        error.message.contains("`paginate`"),
+        "the key is not named: {error}"
+    );
 }
 
 #[test]

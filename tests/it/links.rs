@@ -249,7 +249,23 @@ pub fn check_links(out: &Path, base_url: &str) -> LinkReport {
         if extension == "xml" {
             links.extend(element_texts(&text, "loc"));
         }
+        // A host serves 404.html at whatever URL was not found, so a
+        // relative link on it resolves against that URL, not its own.
+        let served_anywhere = file == Path::new("404.html");
         for link in links {
+            let relative =
+                !link.starts_with('/') && !link.starts_with('#') && !link.contains("://");
+            if served_anywhere
+                && relative
+                && !link.starts_with("mailto:")
+                && !link.starts_with("data:")
+            {
+                report.broken.push(format!(
+                    "{}: `{link}`: 404.html is served at any URL, so its links must be absolute",
+                    file.display()
+                ));
+                continue;
+            }
             match resolve(&link, &origin, &page_path) {
                 Resolved::External => report.n_external += 1,
                 Resolved::Broken(why) => report
@@ -482,12 +498,17 @@ mod tests {
             &out.join("a/index.html"),
             br#"<h2 id="sec">x</h2><a href="../">up</a>"#,
         );
+        write_file(
+            &out.join("404.html"),
+            br#"<a href="/news/">home</a> <a href="a/">relative</a>"#,
+        );
         let report = check_links(out, "https://example.org/news/");
         assert_eq!(report.n_external, 1);
-        assert_eq!(report.n_internal, 7, "{report:?}");
-        assert_eq!(report.broken.len(), 3, "{:#?}", report.broken);
-        assert!(report.broken[0].contains("#nope"));
-        assert!(report.broken[1].contains("outside the site's base path"));
-        assert!(report.broken[2].contains("no file `missing/index.html`"));
+        assert_eq!(report.n_internal, 8, "{report:?}");
+        assert_eq!(report.broken.len(), 4, "{:#?}", report.broken);
+        assert!(report.broken[0].contains("404.html: `a/`: 404.html is served at any URL"));
+        assert!(report.broken[1].contains("#nope"));
+        assert!(report.broken[2].contains("outside the site's base path"));
+        assert!(report.broken[3].contains("no file `missing/index.html`"));
     }
 }
