@@ -349,7 +349,10 @@ def table(results):
                 notes.append(f"N={n}: {tool} output: {result[f'{tool}_article_pages']} article "
                              f"pages; files per folder: {parts}.")
         if "hugo_over_digest" in s:
-            notes.append(f"N={n}: Hugo takes {s['hugo_over_digest']:.1f}× digest's wall time.")
+            ratio = s["hugo_over_digest"]
+            verdict = (f"digest is {ratio:.1f}× faster" if ratio >= 1
+                       else f"digest is {1 / ratio:.1f}× slower")
+            notes.append(f"N={n}: Hugo wall / digest wall = {ratio:.2f} ({verdict}).")
         if result.get("hugo_skipped"):
             notes.append(f"N={n}: Hugo skipped ({result['hugo_skipped']}).")
         if "rebuild_share" in s:
