@@ -236,6 +236,12 @@ def bench_one(n, args, hugo_binary):
     log(f"n={n}: warm-up builds")
     clean(digest_site)
     warm = timed(digest_cmd(digest_site), timeout=args.timeout)
+    if warm.timed_out:
+        # Too slow to time in rounds: keep what is known and go on to the
+        # next N rather than lose the whole run.
+        log(f"n={n}: digest exceeded {args.timeout} s; no rounds at this N")
+        result["digest_timed_out"] = args.timeout
+        return result
     if warm.status != 0:
         fail("digest build", warm)
     result["digest_files"] = count_files(digest_public)
@@ -309,7 +315,7 @@ def summarise(result):
     """Median figures of one N, for the table and the JSON."""
     out = {}
     for tool in ("digest", "hugo", "rebuild"):
-        runs = result[tool]
+        runs = result.get(tool)
         if runs:
             out[tool] = {
                 "wall_s": median(runs, "wall_s"),
@@ -323,6 +329,20 @@ def summarise(result):
     if "digest" in out and "rebuild" in out:
         out["rebuild_share"] = out["rebuild"]["wall_s"] / out["digest"]["wall_s"]
     return out
+
+
+def scaling(results):
+    """How digest's and Hugo's median wall time grows from one N to the next
+    (near-linear growth means a ratio close to the ratio of the Ns)."""
+    notes = []
+    timed_results = [r for r in results if r.get("summary", {}).get("digest")]
+    for small, big in zip(timed_results, timed_results[1:]):
+        for tool in ("digest", "hugo"):
+            if tool in small["summary"] and tool in big["summary"]:
+                growth = big["summary"][tool]["wall_s"] / small["summary"][tool]["wall_s"]
+                notes.append(f"{tool}: N {small['n']:,} → {big['n']:,} (×{big['n'] / small['n']:.0f}) "
+                             f"takes ×{growth:.1f} the wall time.")
+    return notes
 
 
 def table(results):
@@ -363,6 +383,9 @@ def table(results):
         if result.get("timings"):
             stages = ", ".join(f"{t['stage']} {t['ms']:.0f} ms" for t in result["timings"])
             notes.append(f"N={n}: `--timings`: {stages} (wall {result['timings_wall_s']:.2f} s).")
+        if result.get("digest_timed_out"):
+            notes.append(f"N={n}: digest did not finish within {result['digest_timed_out']:.0f} s.")
+    notes += scaling(results)
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes)
 
 
