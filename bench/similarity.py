@@ -18,40 +18,81 @@ import random
 import re
 import sys
 
-root=sys.argv[1]
-truth=[l.rstrip('\n').split('\t') for l in open(os.path.join(root,'truth.tsv'))][1:]
-info={r[0]:r for r in truth}
-docs={}
-for p,_,fs in os.walk(os.path.join(root,'digest','content')):
-    for f in fs:
-        t=open(os.path.join(p,f)).read().split('\n---\n',1)[1]
-        docs[f[:-3]]=collections.Counter(w for w in re.findall(r"[a-z]+", t.lower()) if len(w)>3)
-df=collections.Counter(w for c in docs.values() for w in c)
-N=len(docs)
-vec={}
-for s,c in docs.items():
-    v={w:(1+math.log(n))*math.log(N/df[w]) for w,n in c.items()}
-    norm=math.sqrt(sum(x*x for x in v.values())) or 1
-    vec[s]={w:x/norm for w,x in v.items()}
-def cos(a,b):
-    a,b=vec[a],vec[b]
-    if len(a)>len(b): a,b=b,a
-    return sum(x*b.get(w,0) for w,x in a.items())
-slugs=list(docs); rng=random.Random(1)
-byarc=collections.defaultdict(list); bytopic=collections.defaultdict(list)
-for s in slugs:
-    r=info[s]
-    if r[1]!='-': byarc[r[1]].append(s)
-    bytopic[r[3].split('|')[0]].append(s)
-def stats(pairs):
-    v=sorted(cos(a,b) for a,b in pairs); 
-    return f"n={len(v)} p10={v[len(v)//10]:.2f} med={v[len(v)//2]:.2f} p90={v[9*len(v)//10]:.2f} share>=0.4={sum(x>=0.4 for x in v)/len(v):.2f}"
-arcp=[tuple(rng.sample(l,2)) for l in byarc.values() if len(l)>1 for _ in range(3)]
-topp=[]
-for l in [l for l in bytopic.values() if len(l) > 1]:
-    for _ in range(20):
-        a,b=rng.sample(l,2)
-        if info[a][1]!=info[b][1]: topp.append((a,b))
-rndp=[tuple(rng.sample(slugs,2)) for _ in range(500)]
-print("same arc   ", stats(arcp)); print("same topic ", stats(topp)); print("random     ", stats(rndp))
-print("vocab size", len(df))
+N_PAIRS = 500
+
+
+def load(root):
+    """Term counts (words of 4+ letters) per slug, and the truth rows."""
+    with open(os.path.join(root, "truth.tsv")) as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    counts = {}
+    for parent, _, files in os.walk(os.path.join(root, "digest", "content")):
+        for name in files:
+            with open(os.path.join(parent, name), encoding="utf-8") as f:
+                body = f.read().split("\n---\n", 1)[1]
+            words = re.findall(r"[a-z]+", body.lower())
+            counts[name[:-3]] = collections.Counter(w for w in words if len(w) > 3)
+    return counts, {row[0]: row for row in rows}
+
+
+def tfidf(counts):
+    """Unit-length TF-IDF vectors (log term frequency)."""
+    n_docs = len(counts)
+    df = collections.Counter(w for c in counts.values() for w in c)
+    vectors = {}
+    for slug, c in counts.items():
+        v = {w: (1 + math.log(n)) * math.log(n_docs / df[w]) for w, n in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vectors[slug] = {w: x / norm for w, x in v.items()}
+    return vectors, len(df)
+
+
+def cosine(a, b):
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(w, 0.0) for w, x in a.items())
+
+
+def describe(values):
+    values = sorted(values)
+    if not values:
+        return "no pairs"
+    at = lambda q: values[min(len(values) - 1, int(q * len(values)))]  # noqa: E731
+    share = sum(v >= 0.4 for v in values) / len(values)
+    return (f"n={len(values)} p10={at(0.1):.2f} median={at(0.5):.2f} "
+            f"p90={at(0.9):.2f} share>=0.4={share:.2f}")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: similarity.py CORPUS_DIR (a folder written by gen.py)")
+    counts, truth = load(sys.argv[1])
+    vectors, vocabulary = tfidf(counts)
+    rng = random.Random(1)
+    slugs = sorted(counts)
+    by_arc = collections.defaultdict(list)
+    by_topic = collections.defaultdict(list)
+    for slug in slugs:
+        _, arc, _, topics = truth[slug]
+        if arc != "-":
+            by_arc[arc].append(slug)
+        by_topic[topics.split("|")[0]].append(slug)
+    arcs = [members for members in by_arc.values() if len(members) > 1]
+    topics = [members for members in by_topic.values() if len(members) > 1]
+    same_arc, same_topic = [], []
+    for _ in range(N_PAIRS):
+        a, b = rng.sample(rng.choice(arcs), 2)
+        same_arc.append(cosine(vectors[a], vectors[b]))
+        a, b = rng.sample(rng.choice(topics), 2)
+        if truth[a][1] != truth[b][1] or truth[a][1] == "-":
+            same_topic.append(cosine(vectors[a], vectors[b]))
+    random_pairs = [cosine(vectors[a], vectors[b])
+                    for a, b in (rng.sample(slugs, 2) for _ in range(N_PAIRS))]
+    print(f"same story  {describe(same_arc)}")
+    print(f"same topic  {describe(same_topic)}")
+    print(f"random      {describe(random_pairs)}")
+    print(f"vocabulary  {vocabulary} words of 4+ letters")
+
+
+if __name__ == "__main__":
+    main()
