@@ -153,6 +153,7 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
             ..BuildOptions::default()
         },
         shown_warnings: BTreeSet::new(),
+        model: None,
     };
     let state = State::new(Snapshot::default());
     rebuilder.rebuild(&Batch::default(), &state, true);
@@ -330,6 +331,53 @@ struct Rebuilder {
     build: BuildOptions,
     /// Warnings already printed, so each shows once, not on every rebuild.
     shown_warnings: BTreeSet<String>,
+    /// What the last full build computed before rendering, while no article
+    /// or setting has changed since: a template change re-renders from it
+    /// instead of loading and analysing every article again.
+    model: Option<Model>,
+}
+
+/// The stages before rendering, kept from a full build.
+struct Model {
+    config: crate::Config,
+    corpus: crate::content::Corpus,
+    analysis: crate::analyse::Analysis,
+    digest: crate::group::Digest,
+    /// The warnings of loading, which a re-render does not see again.
+    warnings: Vec<Diagnostic>,
+}
+
+/// What a change needs redone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    /// Rescan `static/`; pages stay.
+    Statics,
+    /// Re-render from the kept model (templates changed).
+    Render,
+    /// Load, analyse, group and render again.
+    Full,
+}
+
+/// The least work that brings the site up to date after `batch`.
+fn work_for(batch: &Batch, have_model: bool, last_ok: bool) -> Work {
+    use watch::ChangeKind;
+    let touches = |kind: ChangeKind| batch.paths.values().any(|k| *k == kind);
+    if batch.rescan || touches(ChangeKind::Content) || touches(ChangeKind::Config) {
+        Work::Full
+    } else if touches(ChangeKind::Template) {
+        if have_model {
+            Work::Render
+        } else {
+            Work::Full
+        }
+    } else if last_ok {
+        Work::Statics
+    } else if have_model {
+        // A failed template render is only known fixed by rendering again.
+        Work::Render
+    } else {
+        Work::Full
+    }
 }
 
 impl Rebuilder {
@@ -340,20 +388,41 @@ impl Rebuilder {
         let current = state.snapshot();
         let statics = scan_static(&self.root);
         let mut warnings = statics.warnings.clone();
-        // A change to `static/` alone needs no re-render, unless the last
-        // build failed: then only a full build can tell it is fixed.
-        let result =
-            if !first && batch.only_static() && current.built && current.problems.is_empty() {
-                Ok(current.site.with_statics(statics))
-            } else {
+        let last_ok = current.built && current.problems.is_empty();
+        let work = if first {
+            Work::Full
+        } else {
+            work_for(batch, self.model.is_some(), last_ok)
+        };
+        let result = match work {
+            Work::Statics => Ok(current.site.with_statics(statics)),
+            Work::Render => match self.render() {
+                Ok((pages, model_warnings)) => {
+                    warnings.extend(model_warnings);
+                    Ok(Site::new(pages, statics))
+                }
+                Err(err) => Err(err),
+            },
+            Work::Full => {
+                // The kept model is stale from here on, whether or not
+                // this build succeeds.
+                self.model = None;
                 match crate::generate(&self.build) {
                     Ok(generated) => {
-                        warnings.extend(generated.warnings);
+                        warnings.extend(generated.warnings.iter().cloned());
+                        self.model = Some(Model {
+                            config: generated.config,
+                            corpus: generated.corpus,
+                            analysis: generated.analysis,
+                            digest: generated.digest,
+                            warnings: generated.warnings,
+                        });
                         Ok(Site::new(generated.pages, statics))
                     }
                     Err(err) => Err(err),
                 }
-            };
+            }
+        };
         self.show_warnings(&warnings);
         let elapsed = started.elapsed();
         match result {
@@ -428,6 +497,27 @@ impl Rebuilder {
         }
     }
 
+    /// Renders every page again from the kept model with the templates as
+    /// they are now.
+    fn render(&self) -> Result<(Vec<crate::render::Page>, Vec<Diagnostic>), crate::Error> {
+        let Some(model) = &self.model else {
+            // `work_for` only asks for a render when there is a model.
+            return crate::generate(&self.build).map(|g| (g.pages, g.warnings));
+        };
+        let theme = crate::render::Theme::load(&self.root).map_err(crate::Error::Input)?;
+        let data = crate::render::SiteData {
+            config: &model.config,
+            corpus: &model.corpus,
+            analysis: &model.analysis,
+            digest: &model.digest,
+        };
+        let options = crate::render::RenderOptions {
+            live_reload: self.build.live_reload,
+        };
+        let pages = crate::render::site(data, &theme, &options).map_err(crate::Error::Input)?;
+        Ok((pages, model.warnings.clone()))
+    }
+
     fn show_warnings(&mut self, warnings: &[Diagnostic]) {
         let now: BTreeSet<String> = warnings.iter().map(ToString::to_string).collect();
         for warning in now.difference(&self.shown_warnings) {
@@ -486,6 +576,39 @@ mod tests {
         let (listener, moved_from) = bind(IpAddr::V4(Ipv4Addr::LOCALHOST), 0).unwrap();
         assert_eq!(moved_from, None);
         assert_ne!(listener.local_addr().unwrap().port(), 0);
+    }
+
+    fn batch_of(kinds: &[watch::ChangeKind]) -> Batch {
+        let mut batch = Batch::default();
+        for (idx, kind) in kinds.iter().enumerate() {
+            batch
+                .paths
+                .insert(PathBuf::from(format!("/site/f{idx}")), *kind);
+        }
+        batch
+    }
+
+    #[test]
+    fn each_change_gets_the_least_work_that_is_still_right() {
+        use watch::ChangeKind::{Config, Content, Static, Template};
+        assert_eq!(work_for(&batch_of(&[Static]), true, true), Work::Statics);
+        assert_eq!(work_for(&batch_of(&[Template]), true, true), Work::Render);
+        assert_eq!(
+            work_for(&batch_of(&[Template, Static]), true, true),
+            Work::Render
+        );
+        assert_eq!(work_for(&batch_of(&[Template]), false, true), Work::Full);
+        assert_eq!(work_for(&batch_of(&[Content]), true, true), Work::Full);
+        assert_eq!(
+            work_for(&batch_of(&[Config, Static]), true, true),
+            Work::Full
+        );
+        // After a failed build, a static change must not hide the failure.
+        assert_eq!(work_for(&batch_of(&[Static]), true, false), Work::Render);
+        assert_eq!(work_for(&batch_of(&[Static]), false, false), Work::Full);
+        let mut rescan = batch_of(&[Static]);
+        rescan.rescan = true;
+        assert_eq!(work_for(&rescan, true, true), Work::Full);
     }
 
     #[test]
