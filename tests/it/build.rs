@@ -832,3 +832,63 @@ fn new_creates_a_dated_article_that_builds() {
     );
     assert!(again.code == 0 || again.code == 1, "exit {}", again.code);
 }
+
+#[test]
+fn markdown_tables_footnotes_and_strikethrough_are_rendered() {
+    let site = mixed();
+    site.build_ok();
+    let page = site.read("public/articles/port-workers-strike/index.html");
+    assert!(page.contains("<table"), "no table");
+    assert!(
+        page.contains("<del>") || page.contains("<s>"),
+        "no strikethrough"
+    );
+    assert!(page.contains("footnote"), "no footnote");
+    assert!(page.contains("<h2"), "no heading");
+    assert!(!page.contains("[^1]"), "a footnote marker is left as text");
+}
+
+#[test]
+fn a_site_template_overrides_the_default_one() {
+    let site = mixed();
+    site.write(
+        "templates/404.html",
+        "<!doctype html>\n<html lang=\"en\"><head><title>Lost at sea</title></head>\n<body><p>OVERRIDDEN 404 of {{ site.title }}</p></body></html>\n",
+    );
+    site.build_ok();
+    let page = site.read("public/404.html");
+    assert!(
+        page.contains("OVERRIDDEN 404 of Harbour Town Digest"),
+        "{page}"
+    );
+    // Other pages still use the default theme.
+    assert!(site
+        .read("public/index.html")
+        .contains("Harbour Town Digest"));
+}
+
+#[test]
+fn every_command_takes_the_site_folder_from_the_site_flag() {
+    let site = mixed();
+    let elsewhere = Fixture::empty();
+    let root = site.root().to_string_lossy().into_owned();
+    elsewhere.run(&["--site", &root, "check"]).assert_code(0);
+    elsewhere.run(&["build", "--site", &root]).assert_code(0);
+    assert!(site.public().join("index.html").is_file());
+    assert!(
+        !elsewhere.public().exists(),
+        "`--site` built into the current folder"
+    );
+    elsewhere
+        .run(&["new", "Gulls nest on the town hall roof", "--site", &root])
+        .assert_code(0);
+    assert_eq!(
+        files_containing(&site.path("content"), "Gulls nest on the town hall roof").len(),
+        1,
+        "`new --site` did not write into the site"
+    );
+    assert_eq!(
+        crate::support::tree_paths(elsewhere.root()),
+        Vec::<PathBuf>::new()
+    );
+}
