@@ -214,16 +214,8 @@ pub fn new_article(
         .map(|topic| topic.trim())
         .filter(|topic| !topic.is_empty())
         .collect();
-    // The loader names an article after its file without the date, so a
-    // title used on another day ("Morning briefing") would collide; the
-    // dated slug keeps both articles.
-    let slug_line = if file_slug_taken(&root.join(CONTENT_DIR), &slug) {
-        format!("slug: {slug}-{}\n", local.format("%Y-%m-%d"))
-    } else {
-        String::new()
-    };
     let text = format!(
-        "---\ntitle: {}\ndate: {}\n{slug_line}topics: {}\ndraft: false\n---\n\n\
+        "---\ntitle: {}\ndate: {}\ntopics: {}\ndraft: false\n---\n\n\
          Write the article here, in Markdown. Paragraphs are separated by a\n\
          blank line. Add `source`, `source_url`, `author` or `summary` to the\n\
          front matter above when you have them.\n",
@@ -234,40 +226,6 @@ pub fn new_article(
     let mut written = Vec::new();
     write_new(root, &relative, &text, &mut written)?;
     Ok(path)
-}
-
-/// Whether an article file under `content` is already named `slug` once its
-/// `YYYY-MM-DD-` prefix is left out. Slugs set in front matter are not
-/// seen; a clash with one is still reported by the build, naming both files.
-fn file_slug_taken(content: &Path, slug: &str) -> bool {
-    walkdir::WalkDir::new(content)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_file())
-        .filter_map(|entry| {
-            let path = entry.path();
-            let extension = path.extension()?.to_str()?;
-            if !matches!(extension, "md" | "markdown" | "txt") {
-                return None;
-            }
-            Some(path.file_stem()?.to_string_lossy().into_owned())
-        })
-        .any(|stem| {
-            let name = match stem.get(..11) {
-                Some(prefix) if is_date_prefix(prefix) => &stem[11..],
-                _ => stem.as_str(),
-            };
-            slug::slugify(name) == slug
-        })
-}
-
-/// Whether `prefix` is `YYYY-MM-DD` followed by a separator.
-fn is_date_prefix(prefix: &str) -> bool {
-    prefix.bytes().enumerate().all(|(idx, byte)| match idx {
-        4 | 7 => byte == b'-',
-        10 => matches!(byte, b'-' | b'_' | b' ' | b'.'),
-        _ => byte.is_ascii_digit(),
-    })
 }
 
 /// Errs unless `dir` is missing or an empty folder (hidden entries allowed).
@@ -533,24 +491,27 @@ mod tests {
     }
 
     #[test]
-    fn new_article_on_another_day_with_the_same_title_gets_a_dated_slug() {
+    fn new_article_on_another_day_with_the_same_title_builds() {
+        // A daily title ("Morning briefing") gives one file a day; the
+        // loader tells their slugs apart by date, so the site still builds.
         let tmp = tempfile::tempdir().unwrap();
         write_config(tmp.path(), "");
-        let first = new_article(tmp.path(), "Morning briefing", &[], late_evening_utc()).unwrap();
+        new_article(tmp.path(), "Morning briefing", &[], late_evening_utc()).unwrap();
         let next_day = late_evening_utc() + chrono::Duration::days(1);
-        let second = new_article(tmp.path(), "Morning briefing", &[], next_day).unwrap();
-        assert!(!std::fs::read_to_string(first).unwrap().contains("\nslug:"));
-        let text = std::fs::read_to_string(second).unwrap();
-        assert!(
-            text.contains("\nslug: morning-briefing-2025-07-01\n"),
-            "{text}"
-        );
+        new_article(tmp.path(), "Morning briefing", &[], next_day).unwrap();
         let options = crate::BuildOptions {
             root: tmp.path().to_path_buf(),
             ..crate::BuildOptions::default()
         };
         let generated = crate::generate(&options).unwrap();
-        assert_eq!(generated.corpus.articles.len(), 2);
+        let slugs: Vec<&str> = generated
+            .corpus
+            .articles
+            .iter()
+            .map(|a| a.slug.as_str())
+            .collect();
+        assert_eq!(slugs.len(), 2);
+        assert_ne!(slugs[0], slugs[1]);
     }
 
     #[test]
