@@ -43,6 +43,7 @@ def main():
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--top", type=int, default=30, help="report lines to print")
     args = parser.parse_args()
+    args.out = os.path.abspath(args.out)
 
     run.build_digest(args.skip_build)
     folder, _ = run.corpus(args.out, args.n, args.seed, args.jobs)

@@ -432,6 +432,9 @@ def main():
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    # Hugo reads a relative --destination against --source, so every path
+    # handed to the tools is made absolute here.
+    args.out = os.path.abspath(args.out)
 
     hugo_binary, hugo_version = (None, None) if args.no_hugo else setup_hugo()
     digest_version = build_digest(args.skip_build)
