@@ -107,7 +107,14 @@ fn nu_check(jar: &Path, dirs: &[(String, PathBuf)]) -> (Vec<String>, bool) {
     let output = Command::new("java")
         .arg("-jar")
         .arg(jar)
-        .args(["--errors-only", "--format", "json", "--skip-non-html"])
+        // CSS too: the theme's stylesheet is output like any page.
+        .args([
+            "--errors-only",
+            "--format",
+            "json",
+            "--skip-non-html",
+            "--also-check-css",
+        ])
         .args(dirs.iter().map(|(_, dir)| dir))
         .output()
         .expect("run java (install a JRE, or run scripts/test)");
@@ -153,14 +160,15 @@ fn the_nu_checker_run_catches_an_invalid_page() {
         "out/deep/page/index.html",
         "<!doctype html><html lang=\"en\"><head><title>x</title></head><body><p>a<div></p></body></html>",
     );
-    scratch.write("out/style.css", "this is { not html");
+    scratch.write("out/style.css", "p { colr: red; }\n");
+    scratch.write("out/feed.xml", "<not-html>");
     let (problems, success) = nu_check(&jar, &[("scratch".into(), scratch.path("out"))]);
     assert!(!success);
-    assert!(!problems.is_empty());
+    let found = |prefix: &str| problems.iter().any(|p| p.starts_with(prefix));
+    assert!(found("[scratch] deep/page/index.html:"), "{problems:#?}");
+    assert!(found("[scratch] style.css:"), "{problems:#?}");
     assert!(
-        problems
-            .iter()
-            .all(|p| p.starts_with("[scratch] deep/page/index.html:1: error")),
+        !problems.iter().any(|p| p.contains("feed.xml")),
         "{problems:#?}"
     );
 }
