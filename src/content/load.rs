@@ -149,6 +149,60 @@ struct SourceFile {
     format: Format,
 }
 
+/// Loads the one article file at `path` on its own, as [`load`] would have
+/// loaded it, for `digest serve`'s rebuild after an edit of that file.
+///
+/// The slug is the file's own: collisions with other files are not looked
+/// at, so a caller must compare it with the slug the full load gave.
+/// Returns `None` when `path` is not a file the walk would load (outside
+/// `content/`, hidden, `_`-prefixed, or not `.md`/`.markdown`/`.txt`).
+pub fn load_one(
+    root: &Path,
+    path: &Path,
+    config: &Config,
+    include_drafts: bool,
+) -> Option<(Option<Article>, Vec<Diagnostic>)> {
+    let content = root.join(CONTENT_DIR);
+    let relative = path.strip_prefix(&content).ok()?;
+    if relative
+        .components()
+        .any(|c| is_skipped(c.as_os_str()))
+        || !path.is_file()
+    {
+        return None;
+    }
+    let extension = path
+        .extension()
+        .map(|ext| ext.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let format = match extension.as_str() {
+        "md" | "markdown" => Format::Markdown,
+        "txt" => Format::Text,
+        _ => return None,
+    };
+    let folders = relative
+        .parent()
+        .map(|parent| {
+            parent
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let file = SourceFile {
+        display: relative_display(root, path),
+        path: path.to_path_buf(),
+        folders,
+        stem: path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        format,
+    };
+    let (loaded, diagnostics) = load_file(&file, config, include_drafts);
+    Some((loaded.map(|loaded| loaded.article), diagnostics))
+}
+
 /// Lists the article files under `root/content`, sorted by name; hidden and
 /// `_`-prefixed files and folders are skipped, files of other kinds
 /// (images next to articles) ignored.

@@ -127,6 +127,45 @@ pub fn site(
     Ok(pages)
 }
 
+/// Renders only the pages that show one of `articles` (indices into the
+/// corpus): their own pages, the pages of articles that list them (related,
+/// thread, copies, neighbours), the topic, day, week, month and thread pages
+/// and feeds they are in, and the site-wide lists (front page, sitemap,
+/// search index, …). For `digest serve` after an edit that kept each
+/// article's slug, date and topics, so that no other page can change.
+///
+/// Errs as [`site`] does.
+pub fn pages_showing(
+    data: SiteData<'_>,
+    theme: &Theme,
+    options: &RenderOptions,
+    articles: &BTreeSet<usize>,
+) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    let renderer = Renderer::new(data, theme, options);
+    let jobs: Vec<Job> = renderer
+        .jobs()
+        .into_iter()
+        .filter(|job| renderer.shows(*job, articles))
+        .collect();
+    let results: Vec<Result<Page, Failure>> =
+        jobs.par_iter().map(|job| renderer.render(*job)).collect();
+    let mut pages = Vec::with_capacity(results.len());
+    let mut problems: BTreeSet<Diagnostic> = BTreeSet::new();
+    for result in results {
+        match result {
+            Ok(page) => pages.push(page),
+            Err((template, err)) => {
+                problems.insert(theme.render_diagnostic(template, &err));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.into_iter().collect());
+    }
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(pages)
+}
+
 /// Views shared by many pages, built once per render.
 struct Renderer<'a> {
     data: SiteData<'a>,
@@ -243,6 +282,82 @@ impl<'a> Renderer<'a> {
         jobs.extend((0..self.data.analysis.threads.len()).map(Job::Thread));
         jobs.extend((1..=self.sitemap_parts).map(|part| Job::Sitemap { part: Some(part) }));
         jobs
+    }
+
+    /// Whether the page of `job` can show anything of `articles`; errs on
+    /// the side of yes.
+    fn shows(&self, job: Job, articles: &BTreeSet<usize>) -> bool {
+        let digest = self.data.digest;
+        let analysis = self.data.analysis;
+        let any = |list: &[usize]| list.iter().any(|idx| articles.contains(idx));
+        match job {
+            Job::Robots | Job::Stylesheet => false,
+            Job::Front
+            | Job::Topics
+            | Job::Archive
+            | Job::Feed(None)
+            | Job::Sitemap { .. }
+            | Job::NotFound
+            | Job::SearchIndex => true,
+            Job::Article(idx) => {
+                if articles.contains(&idx) {
+                    return true;
+                }
+                let neighbours = digest.neighbours.get(idx).map_or(false, |n| {
+                    [n.previous, n.next, n.previous_in_topic, n.next_in_topic]
+                        .into_iter()
+                        .flatten()
+                        .any(|other| articles.contains(&other))
+                });
+                let Some(own) = analysis.articles.get(idx) else {
+                    return neighbours;
+                };
+                neighbours
+                    || own
+                        .related
+                        .iter()
+                        .any(|r| articles.contains(&r.article_idx))
+                    || any(&own.duplicates)
+                    || own
+                        .duplicate_of
+                        .is_some_and(|kept| articles.contains(&kept))
+                    || own
+                        .thread_idx
+                        .and_then(|t| analysis.threads.get(t))
+                        .is_some_and(|thread| any(&thread.article_indices))
+            }
+            Job::Topic { topic_idx, page } => digest.topics.get(topic_idx).is_some_and(|topic| {
+                let per_page = self.data.config.paginate.max(1);
+                let start = page.saturating_sub(1) * per_page;
+                let end = (start + per_page).min(topic.article_indices.len());
+                topic
+                    .article_indices
+                    .get(start..end)
+                    .is_some_and(|slice| any(slice))
+            }),
+            Job::Feed(Some(topic_idx)) => digest
+                .topics
+                .get(topic_idx)
+                .is_some_and(|topic| any(&topic.article_indices)),
+            Job::Day(idx) => digest
+                .days
+                .get(idx)
+                .is_some_and(|d| any(&d.article_indices)),
+            Job::Week(idx) => digest
+                .weeks
+                .get(idx)
+                .is_some_and(|w| any(&w.article_indices)),
+            Job::Month(idx) => digest.months.get(idx).is_some_and(|m| {
+                m.day_indices
+                    .iter()
+                    .filter_map(|&day| digest.days.get(day))
+                    .any(|day| any(&day.article_indices))
+            }),
+            Job::Thread(idx) => analysis
+                .threads
+                .get(idx)
+                .is_some_and(|t| any(&t.article_indices)),
+        }
     }
 
     fn topic_pages(&self, n_articles: usize) -> usize {

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use crate::error::Diagnostic;
+use crate::render::Page;
 use crate::BuildOptions;
 
 pub mod http;
@@ -154,6 +155,8 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
         },
         shown_warnings: BTreeSet::new(),
         model: None,
+        dirty: BTreeSet::new(),
+        failed: None,
     };
     let state = State::new(Snapshot::default());
     rebuilder.rebuild(&Batch::default(), &state, true);
@@ -331,10 +334,15 @@ struct Rebuilder {
     build: BuildOptions,
     /// Warnings already printed, so each shows once, not on every rebuild.
     shown_warnings: BTreeSet<String>,
-    /// What the last full build computed before rendering, while no article
-    /// or setting has changed since: a template change re-renders from it
-    /// instead of loading and analysing every article again.
+    /// What the last full build computed before rendering, kept up to date
+    /// by later edits: a template change re-renders from it, and an edit of
+    /// an article re-renders only the pages that show that article.
     model: Option<Model>,
+    /// Article files edited since the model was last brought up to date,
+    /// whose edit did not load (they are tried again with the next change).
+    dirty: BTreeSet<PathBuf>,
+    /// The work whose failure the served problems come from.
+    failed: Option<Work>,
 }
 
 /// The stages before rendering, kept from a full build.
@@ -343,6 +351,8 @@ struct Model {
     corpus: crate::content::Corpus,
     analysis: crate::analyse::Analysis,
     digest: crate::group::Digest,
+    /// The templates, compiled on first use after a full build.
+    theme: Option<crate::render::Theme>,
     /// The warnings of loading, which a re-render does not see again.
     warnings: Vec<Diagnostic>,
 }
@@ -352,31 +362,39 @@ struct Model {
 enum Work {
     /// Rescan `static/`; pages stay.
     Statics,
+    /// Load the edited articles again and re-render the pages that show
+    /// them, keeping the analysis (falls back to [`Work::Full`] when an
+    /// edit moved an article, renamed it or changed its topics).
+    Articles,
     /// Re-render from the kept model (templates changed).
     Render,
     /// Load, analyse, group and render again.
     Full,
 }
 
-/// The least work that brings the site up to date after `batch`.
-fn work_for(batch: &Batch, have_model: bool, last_ok: bool) -> Work {
+/// The least work that brings the site up to date after `batch`, given
+/// whether a model is kept and which work failed last (if any).
+fn work_for(batch: &Batch, have_model: bool, failed: Option<Work>) -> Work {
     use watch::ChangeKind;
     let touches = |kind: ChangeKind| batch.paths.values().any(|k| *k == kind);
-    if batch.rescan || touches(ChangeKind::Content) || touches(ChangeKind::Config) {
-        Work::Full
-    } else if touches(ChangeKind::Template) {
-        if have_model {
-            Work::Render
-        } else {
-            Work::Full
-        }
-    } else if last_ok {
-        Work::Statics
-    } else if have_model {
-        // A failed template render is only known fixed by rendering again.
-        Work::Render
-    } else {
-        Work::Full
+    if batch.rescan || touches(ChangeKind::Config) || !have_model {
+        return Work::Full;
+    }
+    let content = touches(ChangeKind::Content);
+    let template = touches(ChangeKind::Template);
+    match failed {
+        None if content && template => Work::Full,
+        None if content => Work::Articles,
+        None if template => Work::Render,
+        None => Work::Statics,
+        // An article did not load: only loading it again can tell it is
+        // fixed, whatever else changed.
+        Some(Work::Articles) if template => Work::Full,
+        Some(Work::Articles) => Work::Articles,
+        // A template did not render: render everything again.
+        Some(Work::Render) if content => Work::Full,
+        Some(Work::Render) => Work::Render,
+        Some(Work::Statics | Work::Full) => Work::Full,
     }
 }
 
@@ -388,41 +406,37 @@ impl Rebuilder {
         let current = state.snapshot();
         let statics = scan_static(&self.root);
         let mut warnings = statics.warnings.clone();
-        let last_ok = current.built && current.problems.is_empty();
-        let work = if first {
+        let mut work = if first {
             Work::Full
         } else {
-            work_for(batch, self.model.is_some(), last_ok)
+            work_for(batch, self.model.is_some(), self.failed)
         };
         let result = match work {
             Work::Statics => Ok(current.site.with_statics(statics)),
+            Work::Articles => match self.articles(batch) {
+                Some(Ok(pages)) => {
+                    warnings.extend(self.model_warnings());
+                    Ok(current.site.with_pages(pages).with_statics(statics))
+                }
+                Some(Err(err)) => Err(err),
+                None => {
+                    work = Work::Full;
+                    self.full(&mut warnings)
+                        .map(|pages| Site::new(pages, statics))
+                }
+            },
             Work::Render => match self.render() {
-                Ok((pages, model_warnings)) => {
-                    warnings.extend(model_warnings);
+                Ok(pages) => {
+                    warnings.extend(self.model_warnings());
                     Ok(Site::new(pages, statics))
                 }
                 Err(err) => Err(err),
             },
-            Work::Full => {
-                // The kept model is stale from here on, whether or not
-                // this build succeeds.
-                self.model = None;
-                match crate::generate(&self.build) {
-                    Ok(generated) => {
-                        warnings.extend(generated.warnings.iter().cloned());
-                        self.model = Some(Model {
-                            config: generated.config,
-                            corpus: generated.corpus,
-                            analysis: generated.analysis,
-                            digest: generated.digest,
-                            warnings: generated.warnings,
-                        });
-                        Ok(Site::new(generated.pages, statics))
-                    }
-                    Err(err) => Err(err),
-                }
-            }
+            Work::Full => self
+                .full(&mut warnings)
+                .map(|pages| Site::new(pages, statics)),
         };
+        self.failed = result.is_err().then_some(work);
         self.show_warnings(&warnings);
         let elapsed = started.elapsed();
         match result {
@@ -457,8 +471,14 @@ impl Rebuilder {
                 if first {
                     println!("built {n_files} files in {} ms", elapsed.as_millis());
                 } else {
+                    let how = match work {
+                        Work::Statics => "static files rescanned",
+                        Work::Articles => "pages of the edited articles",
+                        Work::Render => "re-rendered",
+                        Work::Full => "full build",
+                    };
                     println!(
-                        "{}: rebuilt in {} ms, {} file{} changed{}",
+                        "{}: rebuilt in {} ms ({how}), {} file{} changed{}",
                         describe(&self.root, batch),
                         elapsed.as_millis(),
                         changed.len(),
@@ -497,14 +517,43 @@ impl Rebuilder {
         }
     }
 
+    /// Loads, analyses, groups and renders everything; keeps the model.
+    fn full(&mut self, warnings: &mut Vec<Diagnostic>) -> Result<Vec<Page>, crate::Error> {
+        // The kept model is stale from here on, whether or not this build
+        // succeeds.
+        self.model = None;
+        self.dirty.clear();
+        let generated = crate::generate(&self.build)?;
+        warnings.extend(generated.warnings.iter().cloned());
+        self.model = Some(Model {
+            config: generated.config,
+            corpus: generated.corpus,
+            analysis: generated.analysis,
+            digest: generated.digest,
+            theme: None,
+            warnings: generated.warnings,
+        });
+        Ok(generated.pages)
+    }
+
+    fn model_warnings(&self) -> Vec<Diagnostic> {
+        self.model
+            .as_ref()
+            .map(|model| model.warnings.clone())
+            .unwrap_or_default()
+    }
+
     /// Renders every page again from the kept model with the templates as
     /// they are now.
-    fn render(&self) -> Result<(Vec<crate::render::Page>, Vec<Diagnostic>), crate::Error> {
-        let Some(model) = &self.model else {
+    fn render(&mut self) -> Result<Vec<Page>, crate::Error> {
+        let Some(model) = &mut self.model else {
             // `work_for` only asks for a render when there is a model.
-            return crate::generate(&self.build).map(|g| (g.pages, g.warnings));
+            let mut warnings = Vec::new();
+            return self.full(&mut warnings);
         };
+        model.theme = None;
         let theme = crate::render::Theme::load(&self.root).map_err(crate::Error::Input)?;
+        let theme = model.theme.insert(theme);
         let data = crate::render::SiteData {
             config: &model.config,
             corpus: &model.corpus,
@@ -514,8 +563,124 @@ impl Rebuilder {
         let options = crate::render::RenderOptions {
             live_reload: self.build.live_reload,
         };
-        let pages = crate::render::site(data, &theme, &options).map_err(crate::Error::Input)?;
-        Ok((pages, model.warnings.clone()))
+        crate::render::site(data, theme, &options).map_err(crate::Error::Input)
+    }
+
+    /// Loads the edited article files of `batch` (and those whose last edit
+    /// did not load) again, puts them into the model and renders the pages
+    /// that show them. `None` when that is not enough: a file was added,
+    /// deleted or renamed, or an edit changed an article's slug, date,
+    /// topics, language or draft state, which moves it between pages and
+    /// changes what analysis found; the caller then does a full build.
+    ///
+    /// The analysis is kept as it was: related stories and threads of an
+    /// edited article are brought up to date by the next full build.
+    fn articles(&mut self, batch: &Batch) -> Option<Result<Vec<Page>, crate::Error>> {
+        let model = self.model.as_mut()?;
+        let mut paths: BTreeSet<PathBuf> = batch
+            .paths
+            .iter()
+            .filter(|(_, kind)| **kind == watch::ChangeKind::Content)
+            .map(|(path, _)| path.clone())
+            .collect();
+        paths.extend(self.dirty.iter().cloned());
+        let mut updates = Vec::new();
+        let mut problems = Vec::new();
+        let mut file_warnings = Vec::new();
+        for path in &paths {
+            let shown = path_key(&self.root, path);
+            let known = model
+                .corpus
+                .articles
+                .iter()
+                .position(|a| path_key(Path::new(""), &a.source_path) == shown);
+            if path.is_dir() {
+                // A folder moved in or out may hold any number of articles.
+                return None;
+            }
+            if !path.exists() {
+                match known {
+                    // An article was deleted or renamed away.
+                    Some(_) => return None,
+                    // A temporary file an editor wrote and renamed.
+                    None => continue,
+                }
+            }
+            let Some((article, diagnostics)) = crate::content::load::load_one(
+                &self.root,
+                path,
+                &model.config,
+                self.build.include_drafts,
+            ) else {
+                // Not an article file (an image next to one, a backup):
+                // the loader ignores it, so it changes nothing.
+                if known.is_some() {
+                    return None;
+                }
+                continue;
+            };
+            // A new article: analysis has to see it.
+            let article_idx = known?;
+            let (errors, others): (Vec<Diagnostic>, Vec<Diagnostic>) =
+                diagnostics.into_iter().partition(Diagnostic::is_error);
+            file_warnings.push((shown, others));
+            if !errors.is_empty() {
+                problems.extend(errors);
+                continue;
+            }
+            let article = article?;
+            let old = &model.corpus.articles[article_idx];
+            let same_place = article.slug == old.slug
+                && article.date == old.date
+                && article.local_date == old.local_date
+                && article.topics == old.topics
+                && article.lang == old.lang
+                && article.draft == old.draft;
+            if !same_place {
+                return None;
+            }
+            updates.push((article_idx, article));
+        }
+        if !problems.is_empty() {
+            // The model keeps the last good version of every file; these
+            // are tried again with the next change.
+            self.dirty = paths;
+            problems.sort();
+            return Some(Err(crate::Error::Input(problems)));
+        }
+        self.dirty.clear();
+        let mut changed = BTreeSet::new();
+        for (article_idx, article) in updates {
+            model.corpus.articles[article_idx] = article;
+            changed.insert(article_idx);
+        }
+        for (shown, new_warnings) in file_warnings {
+            model
+                .warnings
+                .retain(|w| path_key(Path::new(""), &w.path) != shown);
+            model.warnings.extend(new_warnings);
+        }
+        model.warnings.sort();
+        if model.theme.is_none() {
+            match crate::render::Theme::load(&self.root) {
+                Ok(theme) => model.theme = Some(theme),
+                Err(problems) => return Some(Err(crate::Error::Input(problems))),
+            }
+        }
+        let theme = model.theme.as_ref()?;
+        let data = crate::render::SiteData {
+            config: &model.config,
+            corpus: &model.corpus,
+            analysis: &model.analysis,
+            digest: &model.digest,
+        };
+        let options = crate::render::RenderOptions {
+            live_reload: self.build.live_reload,
+        };
+        Some(
+            crate::render::pages_showing(data, theme, &options, &changed)
+                .map_err(crate::Error::Input),
+        )
     }
 
     fn show_warnings(&mut self, warnings: &[Diagnostic]) {
@@ -525,6 +690,17 @@ impl Rebuilder {
         }
         self.shown_warnings = now;
     }
+}
+
+/// `path` relative to `root`, `/`-separated: the form articles and
+/// diagnostics name their files in.
+fn path_key(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A short description of what changed, for the terminal.
@@ -591,24 +767,49 @@ mod tests {
     #[test]
     fn each_change_gets_the_least_work_that_is_still_right() {
         use watch::ChangeKind::{Config, Content, Static, Template};
-        assert_eq!(work_for(&batch_of(&[Static]), true, true), Work::Statics);
-        assert_eq!(work_for(&batch_of(&[Template]), true, true), Work::Render);
+        let ok = None;
+        assert_eq!(work_for(&batch_of(&[Static]), true, ok), Work::Statics);
+        assert_eq!(work_for(&batch_of(&[Template]), true, ok), Work::Render);
         assert_eq!(
-            work_for(&batch_of(&[Template, Static]), true, true),
+            work_for(&batch_of(&[Template, Static]), true, ok),
             Work::Render
         );
-        assert_eq!(work_for(&batch_of(&[Template]), false, true), Work::Full);
-        assert_eq!(work_for(&batch_of(&[Content]), true, true), Work::Full);
+        assert_eq!(work_for(&batch_of(&[Content]), true, ok), Work::Articles);
         assert_eq!(
-            work_for(&batch_of(&[Config, Static]), true, true),
+            work_for(&batch_of(&[Content, Static]), true, ok),
+            Work::Articles
+        );
+        assert_eq!(
+            work_for(&batch_of(&[Content, Template]), true, ok),
             Work::Full
         );
-        // After a failed build, a static change must not hide the failure.
-        assert_eq!(work_for(&batch_of(&[Static]), true, false), Work::Render);
-        assert_eq!(work_for(&batch_of(&[Static]), false, false), Work::Full);
+        assert_eq!(work_for(&batch_of(&[Config, Static]), true, ok), Work::Full);
+        // Without a kept model everything is a full build.
+        assert_eq!(work_for(&batch_of(&[Template]), false, ok), Work::Full);
+        assert_eq!(work_for(&batch_of(&[Static]), false, ok), Work::Full);
+        // After a failure, a change elsewhere must not hide it: the work
+        // that failed is done again (or more).
+        let article_failed = Some(Work::Articles);
+        assert_eq!(
+            work_for(&batch_of(&[Static]), true, article_failed),
+            Work::Articles
+        );
+        assert_eq!(
+            work_for(&batch_of(&[Template]), true, article_failed),
+            Work::Full
+        );
+        let render_failed = Some(Work::Render);
+        assert_eq!(
+            work_for(&batch_of(&[Static]), true, render_failed),
+            Work::Render
+        );
+        assert_eq!(
+            work_for(&batch_of(&[Content]), true, render_failed),
+            Work::Full
+        );
         let mut rescan = batch_of(&[Static]);
         rescan.rescan = true;
-        assert_eq!(work_for(&rescan, true, true), Work::Full);
+        assert_eq!(work_for(&rescan, true, ok), Work::Full);
     }
 
     #[test]

@@ -63,6 +63,22 @@ impl Site {
         }
     }
 
+    /// The pages with `changed` put in (added or replacing the page of the
+    /// same path); the rest are shared with `self`.
+    pub fn with_pages(&self, changed: Vec<Page>) -> Site {
+        let mut pages = (*self.pages).clone();
+        for page in changed {
+            if let Some(key) = key_of(&page.path) {
+                pages.insert(key, Bytes::from(page.bytes));
+            }
+        }
+        Site {
+            pages: Arc::new(pages),
+            statics: self.statics.clone(),
+            static_root: self.static_root.clone(),
+        }
+    }
+
     /// The same pages with a fresh scan of `static/`.
     pub fn with_statics(&self, statics: StaticFiles) -> Site {
         Site {
@@ -139,10 +155,24 @@ impl Site {
 }
 
 /// A served file, borrowed, for comparing two builds.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 enum BodyRef<'a> {
     Page(&'a Bytes),
     Static(&'a Body),
+}
+
+impl PartialEq for BodyRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            // Pages shared between two builds are the same buffer: no need
+            // to compare ten thousand pages byte by byte after an edit.
+            (BodyRef::Page(a), BodyRef::Page(b)) => {
+                (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+            }
+            (BodyRef::Static(a), BodyRef::Static(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// True when every changed path is a stylesheet, so tabs can swap styles
@@ -289,6 +319,20 @@ mod tests {
             vec!["gone/index.html", "index.html", "new/index.html"]
         );
         assert!(new.changed(&new).is_empty());
+    }
+
+    #[test]
+    fn with_pages_replaces_only_the_pages_given() {
+        let old = Site::new(
+            vec![page("index.html", "a"), page("b/index.html", "b")],
+            StaticFiles::default(),
+        );
+        let new = old.with_pages(vec![page("index.html", "a2"), page("c.html", "c")]);
+        assert_eq!(old.changed(&new), vec!["c.html", "index.html"]);
+        assert_eq!(new.get("b/index.html"), old.get("b/index.html"));
+        // Replacing a page by the same bytes is no change.
+        let same = new.with_pages(vec![page("c.html", "c")]);
+        assert!(new.changed(&same).is_empty());
     }
 
     #[test]

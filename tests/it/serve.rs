@@ -809,3 +809,53 @@ fn serve_without_a_site_says_what_to_do() {
     run.assert_code(1);
     assert!(run.stderr.contains("digest init"), "{}", run.stderr);
 }
+
+#[test]
+fn an_article_edit_serves_the_same_pages_a_full_build_gives() {
+    let site = serve_site();
+    let server = digest_site::serve::start(&digest_site::serve::ServeOptions {
+        port: 0,
+        ..digest_site::serve::ServeOptions::new(site.root())
+    })
+    .unwrap();
+    let mut events = Events::connect(server.address());
+    events.wait_for("hello", WAIT);
+
+    // The edit keeps slug, date and topics: only the pages showing the
+    // article are rendered again, and they must match a full build.
+    save_atomically(
+        &site.path("content/2024-05-02-market-reopens.md"),
+        &market_article("Market hall reopens with forty stalls").replace(
+            "Forty stalls were back on the first day.",
+            "Forty stalls and a new cafe were back on the first day.",
+        ),
+    );
+    events.wait_for("reload", WAIT);
+    let full = digest_site::generate(&digest_site::BuildOptions {
+        root: site.root().to_path_buf(),
+        base_url: Some(server.url().to_string()),
+        live_reload: true,
+        ..digest_site::BuildOptions::default()
+    })
+    .unwrap();
+    let snapshot = server.snapshot();
+    for page in &full.pages {
+        let key = page.path.to_string_lossy().replace('\\', "/");
+        let served = snapshot
+            .site
+            .get(&key)
+            .unwrap_or_else(|| panic!("`{key}` is not served"));
+        let digest_site::serve::site::Body::Bytes(bytes) = served else {
+            // A file of `static/` wins over the theme's page, as in a build.
+            assert_eq!(key, "style.css");
+            continue;
+        };
+        assert!(
+            bytes.as_ref() == page.bytes.as_slice(),
+            "`{key}` differs from a full build"
+        );
+    }
+    // The static files come on top of the pages.
+    assert_eq!(snapshot.site.len(), full.pages.len() + 1);
+    server.stop();
+}
