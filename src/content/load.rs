@@ -164,11 +164,7 @@ pub fn load_one(
 ) -> Option<(Option<Article>, Vec<Diagnostic>)> {
     let content = root.join(CONTENT_DIR);
     let relative = path.strip_prefix(&content).ok()?;
-    if relative
-        .components()
-        .any(|c| is_skipped(c.as_os_str()))
-        || !path.is_file()
-    {
+    if relative.components().any(|c| is_skipped(c.as_os_str())) || !path.is_file() {
         return None;
     }
     let extension = path
