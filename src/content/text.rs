@@ -599,7 +599,18 @@ pub fn word_count(text: &str) -> usize {
     let mut counted = false;
     // A joiner seen inside a word: (class before it, joins letters only).
     let mut pending: Option<(Class, bool)> = None;
-    for c in text.chars() {
+    let bytes = text.as_bytes();
+    let mut idx = 0;
+    while idx < bytes.len() {
+        // Most news text is ASCII: skip UTF-8 decoding for those bytes.
+        let c = if bytes[idx] < 0x80 {
+            idx += 1;
+            char::from(bytes[idx - 1])
+        } else {
+            let c = text[idx..].chars().next().unwrap_or(' ');
+            idx += c.len_utf8();
+            c
+        };
         let class = if c.is_ascii_digit() {
             Some(Class::Digit)
         } else if c.is_ascii_alphabetic() {
