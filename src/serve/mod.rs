@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -157,9 +157,11 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
         model: None,
         dirty: BTreeSet::new(),
         failed: None,
+        analysis_stale: false,
+        full_took: Duration::ZERO,
     };
     let state = State::new(Snapshot::default());
-    rebuilder.rebuild(&Batch::default(), &state, true);
+    rebuilder.rebuild(&Batch::default(), &state, Trigger::First);
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -314,17 +316,56 @@ fn serve_until_stopped(
     });
 }
 
+/// How long the site must be left alone before a full build brings the
+/// analysis of edited articles up to date.
+const SETTLE_AFTER: Duration = Duration::from_secs(2);
+
+/// The longest full build that is redone by itself after edits; a larger
+/// site keeps the analysis of its last full build until one is needed (a
+/// new, deleted or moved article, `site.toml`), rather than keep the
+/// machine busy for minutes after every save.
+const SETTLE_MAX_BUILD: Duration = Duration::from_secs(5);
+
+/// What started a rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    /// The first build, before serving.
+    First,
+    /// A change on disk.
+    Change,
+    /// The site was left alone after edits that kept the old analysis.
+    Settle,
+}
+
 fn rebuild_loop(mut rebuilder: Rebuilder, batches: &Receiver<Batch>, state: &State) {
     let stopping = state.stopping();
-    while let Ok(mut batch) = batches.recv() {
-        // Changes that came in during the last rebuild are done at once.
-        while let Ok(more) = batches.try_recv() {
-            batch.merge(more);
-        }
+    loop {
+        let received = if rebuilder.should_settle() {
+            batches.recv_timeout(SETTLE_AFTER)
+        } else {
+            batches.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        };
         if *stopping.borrow() {
             return;
         }
-        rebuilder.rebuild(&batch, state, false);
+        match received {
+            Ok(mut batch) => {
+                // Changes that came in during the last rebuild are done at
+                // once.
+                while let Ok(more) = batches.try_recv() {
+                    batch.merge(more);
+                }
+                rebuilder.rebuild(&batch, state, Trigger::Change);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let everything = Batch {
+                    rescan: true,
+                    ..Batch::default()
+                };
+                rebuilder.rebuild(&everything, state, Trigger::Settle);
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
     }
 }
 
@@ -343,6 +384,11 @@ struct Rebuilder {
     dirty: BTreeSet<PathBuf>,
     /// The work whose failure the served problems come from.
     failed: Option<Work>,
+    /// Articles were edited since the last full build, whose analysis
+    /// (related stories, threads) is the one of their earlier text.
+    analysis_stale: bool,
+    /// How long the last full build took.
+    full_took: Duration,
 }
 
 /// The stages before rendering, kept from a full build.
@@ -401,12 +447,12 @@ fn work_for(batch: &Batch, have_model: bool, failed: Option<Work>) -> Work {
 impl Rebuilder {
     /// Rebuilds what `batch` touches, publishes the new site (or the
     /// problems, keeping the last good site) and prints what happened.
-    fn rebuild(&mut self, batch: &Batch, state: &State, first: bool) {
+    fn rebuild(&mut self, batch: &Batch, state: &State, trigger: Trigger) {
         let started = Instant::now();
         let current = state.snapshot();
         let statics = scan_static(&self.root);
         let mut warnings = statics.warnings.clone();
-        let mut work = if first {
+        let mut work = if trigger == Trigger::First {
             Work::Full
         } else {
             work_for(batch, self.model.is_some(), self.failed)
@@ -437,6 +483,14 @@ impl Rebuilder {
                 .map(|pages| Site::new(pages, statics)),
         };
         self.failed = result.is_err().then_some(work);
+        match (&result, work) {
+            (Ok(_), Work::Full) => {
+                self.analysis_stale = false;
+                self.full_took = started.elapsed();
+            }
+            (Ok(_), Work::Articles) => self.analysis_stale = true,
+            _ => {}
+        }
         self.show_warnings(&warnings);
         let elapsed = started.elapsed();
         match result {
@@ -468,8 +522,15 @@ impl Rebuilder {
                     },
                     message,
                 );
-                if first {
+                if trigger == Trigger::First {
                     println!("built {n_files} files in {} ms", elapsed.as_millis());
+                } else if trigger == Trigger::Settle {
+                    println!(
+                        "related stories and threads brought up to date in {} ms, {} file{} changed",
+                        elapsed.as_millis(),
+                        changed.len(),
+                        if changed.len() == 1 { "" } else { "s" },
+                    );
                 } else {
                     let how = match work {
                         Work::Statics => "static files rescanned",
@@ -515,6 +576,12 @@ impl Rebuilder {
                 );
             }
         }
+    }
+
+    /// True when edits since the last full build kept the old analysis and
+    /// a full build is quick enough to redo once the site is left alone.
+    fn should_settle(&self) -> bool {
+        self.analysis_stale && self.failed.is_none() && self.full_took <= SETTLE_MAX_BUILD
     }
 
     /// Loads, analyses, groups and renders everything; keeps the model.

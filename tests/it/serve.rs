@@ -859,3 +859,30 @@ fn an_article_edit_serves_the_same_pages_a_full_build_gives() {
     assert_eq!(snapshot.site.len(), full.pages.len() + 1);
     server.stop();
 }
+
+#[test]
+fn after_article_edits_a_small_site_brings_its_analysis_up_to_date_by_itself() {
+    let site = serve_site();
+    let server = ServeProcess::start(site.root());
+    let mut events = Events::connect(server.address);
+    events.wait_for("hello", WAIT);
+    save_atomically(
+        &site.path("content/2024-05-02-market-reopens.md"),
+        &market_article("Market reopens and the library extends its evening opening hours"),
+    );
+    events.wait_for("reload", WAIT);
+    // The edit re-rendered only the pages showing the article, with the
+    // analysis of its old text; once the site is left alone a full build
+    // redoes the analysis.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let stdout = server.stdout();
+        if stdout.contains("(pages of the edited articles)")
+            && stdout.contains("related stories and threads brought up to date")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no settling build:\n{stdout}");
+        thread::sleep(Duration::from_millis(100));
+    }
+}
