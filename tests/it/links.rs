@@ -230,6 +230,26 @@ pub fn check_links(out: &Path, base_url: &str) -> LinkReport {
     let files = tree_paths(out);
     for file in &files {
         let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if file == Path::new("search-index.json") {
+            // The search script turns these into links.
+            let text = fs::read_to_string(out.join(file)).unwrap_or_default();
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+                report.broken.push(format!("{}: not JSON", file.display()));
+                continue;
+            };
+            let mut urls = Vec::new();
+            json_urls(&value, &mut urls);
+            let page = Page {
+                origin: &origin,
+                base_path: &base_path,
+                page_path: &base_path,
+                file,
+            };
+            for link in urls {
+                check_one(out, &page, &link, &mut ids, &mut report);
+            }
+            continue;
+        }
         if !matches!(extension, "html" | "xml") {
             continue;
         }
@@ -266,23 +286,65 @@ pub fn check_links(out: &Path, base_url: &str) -> LinkReport {
                 ));
                 continue;
             }
-            match resolve(&link, &origin, &page_path) {
-                Resolved::External => report.n_external += 1,
-                Resolved::Broken(why) => report
-                    .broken
-                    .push(format!("{}: `{link}`: {why}", file.display())),
-                Resolved::Internal { path, fragment } => {
-                    report.n_internal += 1;
-                    if let Err(why) = check_target(out, &base_path, &path, &fragment, &mut ids) {
-                        report
-                            .broken
-                            .push(format!("{}: `{link}`: {why}", file.display()));
-                    }
-                }
-            }
+            let page = Page {
+                origin: &origin,
+                base_path: &base_path,
+                page_path: &page_path,
+                file,
+            };
+            check_one(out, &page, &link, &mut ids, &mut report);
         }
     }
     report
+}
+
+/// Where a link was found.
+struct Page<'a> {
+    /// `https://example.org`.
+    origin: &'a str,
+    /// `/news/`.
+    base_path: &'a str,
+    /// The URL path the file is served at.
+    page_path: &'a str,
+    /// The file, relative to the output folder.
+    file: &'a Path,
+}
+
+/// Resolves and checks one link found on `page`.
+fn check_one(
+    out: &Path,
+    page: &Page<'_>,
+    link: &str,
+    ids: &mut BTreeMap<PathBuf, BTreeSet<String>>,
+    report: &mut LinkReport,
+) {
+    let file = page.file.display();
+    match resolve(link, page.origin, page.page_path) {
+        Resolved::External => report.n_external += 1,
+        Resolved::Broken(why) => report.broken.push(format!("{file}: `{link}`: {why}")),
+        Resolved::Internal { path, fragment } => {
+            report.n_internal += 1;
+            if let Err(why) = check_target(out, page.base_path, &path, &fragment, ids) {
+                report.broken.push(format!("{file}: `{link}`: {why}"));
+            }
+        }
+    }
+}
+
+/// Every string under a key named `url` in a JSON value.
+fn json_urls(value: &serde_json::Value, urls: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Array(items) => items.iter().for_each(|item| json_urls(item, urls)),
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                match item {
+                    serde_json::Value::String(url) if key == "url" => urls.push(url.clone()),
+                    other => json_urls(other, urls),
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `https://example.org/news/` → (`https://example.org`, `/news/`).
@@ -499,16 +561,21 @@ mod tests {
             br#"<h2 id="sec">x</h2><a href="../">up</a>"#,
         );
         write_file(
+            &out.join("search-index.json"),
+            br#"[{"title": "A", "url": "/news/a/"}, {"title": "Gone", "url": "/news/gone/"}]"#,
+        );
+        write_file(
             &out.join("404.html"),
             br#"<a href="/news/">home</a> <a href="a/">relative</a>"#,
         );
         let report = check_links(out, "https://example.org/news/");
         assert_eq!(report.n_external, 1);
-        assert_eq!(report.n_internal, 8, "{report:?}");
-        assert_eq!(report.broken.len(), 4, "{:#?}", report.broken);
+        assert_eq!(report.n_internal, 10, "{report:?}");
+        assert_eq!(report.broken.len(), 5, "{:#?}", report.broken);
         assert!(report.broken[0].contains("404.html: `a/`: 404.html is served at any URL"));
         assert!(report.broken[1].contains("#nope"));
         assert!(report.broken[2].contains("outside the site's base path"));
         assert!(report.broken[3].contains("no file `missing/index.html`"));
+        assert!(report.broken[4].starts_with("search-index.json: `/news/gone/`"));
     }
 }
