@@ -208,6 +208,7 @@ fn is_safe_relative(path: &Path) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // Tests write their fixtures directly.
 mod tests {
     use super::*;
 
