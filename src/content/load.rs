@@ -726,6 +726,25 @@ With inputs from EFE";
     }
 
     #[test]
+    fn pasted_news_texts_snapshot() {
+        let site = tempfile::tempdir().unwrap();
+        let a = put(
+            site.path(),
+            "content/000_3f9c2a71be04d5e8.txt",
+            PASTED_LINES,
+        );
+        let b = put(
+            site.path(),
+            "content/001_c81d4e0a9f2b7365.txt",
+            PASTED_BLOCKS,
+        );
+        set_mtime(&a, 1_714_557_600);
+        set_mtime(&b, 1_714_644_000);
+        let (corpus, _) = load(site.path(), &config(), false);
+        insta::assert_snapshot!(serde_json::to_string_pretty(&corpus).unwrap());
+    }
+
+    #[test]
     fn date_comes_from_front_matter_file_name_or_folders() {
         let site = tempfile::tempdir().unwrap();
         put(
