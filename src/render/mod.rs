@@ -303,7 +303,7 @@ impl<'a> Renderer<'a> {
                 if articles.contains(&idx) {
                     return true;
                 }
-                let neighbours = digest.neighbours.get(idx).map_or(false, |n| {
+                let neighbours = digest.neighbours.get(idx).is_some_and(|n| {
                     [n.previous, n.next, n.previous_in_topic, n.next_in_topic]
                         .into_iter()
                         .flatten()
@@ -333,7 +333,7 @@ impl<'a> Renderer<'a> {
                 topic
                     .article_indices
                     .get(start..end)
-                    .is_some_and(|slice| any(slice))
+                    .is_some_and(any)
             }),
             Job::Feed(Some(topic_idx)) => digest
                 .topics

@@ -215,7 +215,7 @@ impl Watcher {
                     Debouncer::new(quiet, longest),
                 )
             })
-            .map_err(|err| notify::Error::io(err))?;
+            .map_err(notify::Error::io)?;
         Ok((
             Watcher {
                 signals,

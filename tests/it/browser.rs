@@ -8,6 +8,10 @@
 //! without it the test says loudly that it skipped, and fails under
 //! `DIGEST_REQUIRE_TOOLS=1`, as CI runs.
 
+// Helpers outside `#[test]` functions unwrap too: a failure there is a
+// failed test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;

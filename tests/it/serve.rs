@@ -3,6 +3,10 @@
 //! tidy away the `..` and `%2e%2e` the traversal tests must send), with the
 //! site edited on disk while it runs.
 
+// Helpers outside `#[test]` functions unwrap too: a failure there is a
+// failed test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
