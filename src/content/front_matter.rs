@@ -556,7 +556,7 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
     };
     let digits: String = match digits.len() {
         2 | 4 => digits.to_string(),
-        5 if digits.as_bytes()[2] == b':' => digits.replace(':', ""),
+        5 if digits.as_bytes()[2] == b':' => format!("{}{}", &digits[..2], &digits[3..]),
         _ => return None,
     };
     if !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -155,6 +155,9 @@ impl WrapStyle {
     /// Hard-wrapped text rarely goes past this width; pasted news text with
     /// a paragraph per line does.
     const MAX_WRAP_WIDTH: usize = 100;
+    /// Nobody wraps prose this narrow: a block of short lines is a list of
+    /// short paragraphs.
+    const MIN_WRAP_WIDTH: usize = 50;
 
     fn of(body: &str) -> Self {
         let mut max_line_chars = 0;
@@ -171,7 +174,8 @@ impl WrapStyle {
             }
         }
         Self {
-            hard_wrapped: blank_between && max_line_chars <= Self::MAX_WRAP_WIDTH,
+            hard_wrapped: blank_between
+                && (Self::MIN_WRAP_WIDTH..=Self::MAX_WRAP_WIDTH).contains(&max_line_chars),
             max_line_chars,
         }
     }
@@ -816,6 +820,13 @@ officials.\n";
         assert_eq!(paragraphs.len(), 3, "{paragraphs:#?}");
         assert!(paragraphs[1].contains("with the Greens had failed"));
         assert!(paragraphs[2].ends_with("according to officials."));
+    }
+
+    #[test]
+    fn short_lines_in_blank_line_text_stay_apart() {
+        let body =
+            "Key points\n\nThe vote passed\nThe opposition walked out\nThe speaker resigned\n";
+        assert_eq!(paragraphs(body, &[]).len(), 4);
     }
 
     #[test]
