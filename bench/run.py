@@ -10,11 +10,12 @@ One command does everything on a fresh machine of this kind:
 2. builds `digest` with ``cargo build --release`` (reusing ``target/``);
 3. generates (or reuses) the corpus for each N with ``bench/gen.py``;
 4. per N: one untimed warm-up build of each tool (it fills the page cache
-   and checks that both succeed), then ``--rounds`` timed full builds,
-   alternating digest, Hugo, digest, Hugo, ... so that a change in machine
-   load hits both alike; then digest's no-change rebuild (timed, and every
-   output file's mtime compared before and after: none may change); then
-   one ``digest build --timings`` for the per-stage breakdown;
+   and checks that both succeed; ``--no-warmup`` skips it), then
+   ``--rounds`` timed full builds, alternating digest, Hugo, digest, Hugo,
+   ... so that a change in machine load hits both alike (digest runs with
+   ``--timings``, so every round also gives the per-stage breakdown); then
+   ``--rebuild-rounds`` no-change rebuilds of digest (timed, and every
+   output file's mtime compared before and after: none may change);
 5. prints a Markdown table (paste it into BENCHMARKS.md) and saves every
    measurement as JSON in ``bench/results/``.
 
@@ -223,88 +224,114 @@ def parse_timings(stderr):
     return stages
 
 
+def record_outputs(result, tool, public, n):
+    """Counts a finished build's output, and warns when articles are missing."""
+    result[f"{tool}_files"] = count_files(public)
+    result[f"{tool}_sections"] = files_by_section(public)
+    result[f"{tool}_article_pages"] = article_pages(public)
+    if result[f"{tool}_article_pages"] < n:
+        # A build that skips articles is not a comparable build: say so
+        # loudly rather than report a flattering time.
+        log(f"WARNING: {tool} wrote {result[f'{tool}_article_pages']} article pages "
+            f"for {n} articles")
+
+
 def bench_one(n, args, hugo_binary):
     folder, gen_seconds = corpus(args.out, n, args.seed, args.jobs)
     digest_site = os.path.join(folder, "digest")
     hugo_site = os.path.join(folder, "hugo")
     digest_public = os.path.join(digest_site, "public")
+    hugo_public = os.path.join(hugo_site, "public")
     run_hugo = hugo_binary is not None and n <= args.hugo_max_n
     result = {"n": n, "seed": args.seed, "generate_s": gen_seconds,
-              "load_before": os.getloadavg(), "digest": [], "hugo": [],
-              "hugo_skipped": None if run_hugo else f"n > --hugo-max-n {args.hugo_max_n}"}
+              "load_before": os.getloadavg(), "digest": [], "hugo": [], "rebuild": [],
+              "timings": [],
+              "hugo_skipped": None if run_hugo else f"N above --hugo-max-n {args.hugo_max_n}"}
 
-    log(f"n={n}: warm-up builds")
-    clean(digest_site)
-    warm = timed(digest_cmd(digest_site), timeout=args.timeout)
-    if warm.timed_out:
-        # Too slow to time in rounds: keep what is known and go on to the
-        # next N rather than lose the whole run.
-        log(f"n={n}: digest exceeded {args.timeout} s; no rounds at this N")
-        result["digest_timed_out"] = args.timeout
-        return result
-    if warm.status != 0:
-        fail("digest build", warm)
-    result["digest_files"] = count_files(digest_public)
-    result["digest_sections"] = files_by_section(digest_public)
-    result["digest_article_pages"] = article_pages(digest_public)
-    if result["digest_article_pages"] < n:
-        # A build that skips articles is not a comparable build: say so
-        # loudly rather than report a flattering time.
-        log(f"WARNING: digest wrote {result['digest_article_pages']} article pages for {n} articles")
-    result["digest_summary"] = warm.stdout.strip().splitlines()[-1:] or [""]
-    if run_hugo:
-        clean(hugo_site)
-        warm = timed(hugo_cmd(hugo_binary, hugo_site), timeout=args.timeout)
-        if warm.timed_out:
-            run_hugo = False
-            result["hugo_skipped"] = f"warm-up build exceeded {args.timeout} s"
-            log(f"n={n}: hugo exceeded {args.timeout} s; skipped")
-        elif warm.status != 0:
-            fail("hugo", warm)
-        else:
-            hugo_public = os.path.join(hugo_site, "public")
-            result["hugo_files"] = count_files(hugo_public)
-            result["hugo_sections"] = files_by_section(hugo_public)
-            result["hugo_article_pages"] = article_pages(hugo_public)
-
-    for round_idx in range(args.rounds):
+    def build_digest_once(label):
         clean(digest_site)
-        run = timed(digest_cmd(digest_site), timeout=args.timeout)
+        # Every full build prints its stage times; reading them costs nothing.
+        run = timed(digest_cmd(digest_site, "--timings"), timeout=args.timeout)
+        if run.timed_out:
+            # Too slow to time: keep what is known and go on to the next N
+            # rather than lose the whole run.
+            log(f"n={n}: digest exceeded {args.timeout} s ({label}); stopping this N")
+            result["digest_timed_out"] = args.timeout
+            return None
         if run.status != 0:
             fail("digest build", run)
-        result["digest"].append(run.as_json())
-        log(f"n={n} round {round_idx + 1}: digest {run.wall:.2f} s, {run.max_rss_mib:.0f} MiB")
-        if run_hugo:
-            clean(hugo_site)
-            run = timed(hugo_cmd(hugo_binary, hugo_site), timeout=args.timeout)
-            if run.status != 0:
-                fail("hugo", run)
-            result["hugo"].append(run.as_json())
-            log(f"n={n} round {round_idx + 1}: hugo {run.wall:.2f} s, {run.max_rss_mib:.0f} MiB")
+        log(f"n={n} {label}: digest {run.wall:.2f} s, {run.max_rss_mib:.0f} MiB")
+        return run
 
-    # No-change rebuilds: the output from the last full build stays; every
-    # file's mtime must survive each rebuild.
-    result["rebuild"] = []
+    def build_hugo_once(label):
+        nonlocal run_hugo
+        clean(hugo_site)
+        run = timed(hugo_cmd(hugo_binary, hugo_site), timeout=args.timeout)
+        if run.timed_out:
+            run_hugo = False
+            result["hugo_skipped"] = f"a build exceeded {args.timeout:.0f} s ({label})"
+            log(f"n={n}: hugo exceeded {args.timeout} s; skipped from now on")
+            return None
+        if run.status != 0:
+            fail("hugo", run)
+        log(f"n={n} {label}: hugo {run.wall:.2f} s, {run.max_rss_mib:.0f} MiB")
+        return run
+
+    if args.warmup:
+        # Untimed: fills the page cache and checks that both tools succeed.
+        if build_digest_once("warm-up") is None:
+            return result
+        if run_hugo:
+            build_hugo_once("warm-up")
+
+    for round_idx in range(args.rounds):
+        label = f"round {round_idx + 1}"
+        run = build_digest_once(label)
+        if run is None:
+            return result
+        result["digest"].append(run.as_json())
+        result["timings"].append(parse_timings(run.stderr))
+        result["digest_summary"] = run.stdout.strip().splitlines()[-1:] or [""]
+        if round_idx == 0:
+            record_outputs(result, "digest", digest_public, n)
+        if run_hugo:
+            run = build_hugo_once(label)
+            if run is not None:
+                result["hugo"].append(run.as_json())
+                if "hugo_files" not in result:
+                    record_outputs(result, "hugo", hugo_public, n)
+
+    # No-change rebuilds: the output of the last full build stays; every
+    # file's mtime must survive every rebuild.
     before = mtimes(digest_public)
-    time.sleep(0.05)  # so a rewrite would show as a different mtime
-    for _ in range(args.rounds):
-        run = timed(digest_cmd(digest_site), timeout=args.timeout)
+    time.sleep(0.05)  # so that a rewrite would show as a different mtime
+    for _ in range(args.rebuild_rounds):
+        run = timed(digest_cmd(digest_site, "--timings"), timeout=args.timeout)
         if run.status != 0:
             fail("digest rebuild", run)
         result["rebuild"].append(run.as_json())
+        result["rebuild_summary"] = run.stdout.strip().splitlines()[-1:] or [""]
     after = mtimes(digest_public)
     result["rebuild_changed_mtimes"] = sum(1 for p, m in after.items() if before.get(p) != m)
     result["rebuild_removed_files"] = sum(1 for p in before if p not in after)
-    result["rebuild_summary"] = run.stdout.strip().splitlines()[-1:] or [""]
-    log(f"n={n}: no-change rebuild {statistics.median(r['wall_s'] for r in result['rebuild']):.2f} s, "
-        f"{result['rebuild_changed_mtimes']} files changed")
-
-    clean(digest_site)
-    run = timed(digest_cmd(digest_site, "--timings"), timeout=args.timeout)
-    result["timings"] = parse_timings(run.stderr) if run.status == 0 else []
-    result["timings_wall_s"] = round(run.wall, 4)
+    if result["rebuild"]:
+        log(f"n={n}: no-change rebuild {median(result['rebuild'], 'wall_s'):.2f} s, "
+            f"{result['rebuild_changed_mtimes']} files changed")
     result["load_after"] = os.getloadavg()
     return result
+
+
+def median_timings(rounds):
+    """Per-stage median over the rounds, in pipeline order."""
+    order = []
+    values = {}
+    for stages in rounds:
+        for stage in stages:
+            if stage["stage"] not in values:
+                order.append(stage["stage"])
+                values[stage["stage"]] = []
+            values[stage["stage"]].append(stage["ms"])
+    return [{"stage": name, "ms": statistics.median(values[name])} for name in order]
 
 
 def median(runs, key):
@@ -380,9 +407,10 @@ def table(results):
                 f"N={n}: no-change rebuild = {100 * s['rebuild_share']:.0f}% of a full build; "
                 f"{result['rebuild_changed_mtimes']} output files changed mtime "
                 f"({result['rebuild_removed_files']} removed).")
-        if result.get("timings"):
-            stages = ", ".join(f"{t['stage']} {t['ms']:.0f} ms" for t in result["timings"])
-            notes.append(f"N={n}: `--timings`: {stages} (wall {result['timings_wall_s']:.2f} s).")
+        stages = median_timings(result.get("timings", []))
+        if stages:
+            listed = ", ".join(f"{t['stage']} {t['ms']:.0f} ms" for t in stages)
+            notes.append(f"N={n}: `--timings` (median of the rounds): {listed}.")
         if result.get("digest_timed_out"):
             notes.append(f"N={n}: digest did not finish within {result['digest_timed_out']:.0f} s.")
     notes += scaling(results)
@@ -415,6 +443,10 @@ def main():
     parser.add_argument("--n", type=int, nargs="+", default=[1000],
                         help="corpus sizes, e.g. --n 1000 10000 100000")
     parser.add_argument("--rounds", type=int, default=3, help="timed builds per tool (at least 1)")
+    parser.add_argument("--rebuild-rounds", type=int, default=None,
+                        help="timed no-change rebuilds (default: --rounds)")
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false",
+                        help="skip the untimed warm-up builds (when a build takes minutes)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default=os.path.join(HERE, "out"),
                         help="where corpora are generated (git-ignored)")
@@ -432,6 +464,8 @@ def main():
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if args.rebuild_rounds is None:
+        args.rebuild_rounds = args.rounds
     # Hugo reads a relative --destination against --source, so every path
     # handed to the tools is made absolute here.
     args.out = os.path.abspath(args.out)
