@@ -1,7 +1,7 @@
-//! Property tests over whole builds: whatever a user puts in `content/`,
-//! the build never panics and every error names a file; every article lands
-//! on exactly one day page. (Unit-level properties of the parsers and the
-//! scoring live beside their code.)
+//! Property tests over whole builds: whatever a user puts in `content/` or
+//! `templates/`, the build never panics and every error names a file; every
+//! article lands on exactly one day page. (Unit-level properties of the
+//! parsers and the scoring live beside their code.)
 
 use proptest::prelude::*;
 
@@ -38,6 +38,33 @@ fn fragment() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Pieces of Tera templates, valid and broken.
+fn template_fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("{{ ".to_string()),
+        Just(" }}".to_string()),
+        Just("{% ".to_string()),
+        Just(" %}".to_string()),
+        Just("{# ".to_string()),
+        Just(" #}".to_string()),
+        Just("if ".to_string()),
+        Just("endif".to_string()),
+        Just("for a in site.extra ".to_string()),
+        Just("endfor".to_string()),
+        Just("block main".to_string()),
+        Just("endblock".to_string()),
+        Just("extends \"base.html\"".to_string()),
+        Just("include \"nope.html\"".to_string()),
+        Just("site.title".to_string()),
+        Just("page.nothing".to_string()),
+        Just(" | upper".to_string()),
+        Just(" | no_such_filter".to_string()),
+        Just("\n".to_string()),
+        Just("<p>".to_string()),
+        "[a-z .|\"(){}%#]{0,12}",
+    ]
+}
+
 fn document() -> impl Strategy<Value = String> {
     prop::collection::vec(fragment(), 0..24).prop_map(|parts| parts.concat())
 }
@@ -63,6 +90,30 @@ proptest! {
                     prop_assert!(
                         path == "content/any.md" || path == "content/any.txt",
                         "an error about another file: {}", diagnostic
+                    );
+                }
+            }
+            Err(other) => prop_assert!(false, "not an input error: {other}"),
+        }
+    }
+
+    #[test]
+    fn any_template_text_builds_or_names_its_file(
+        template in prop::collection::vec(template_fragment(), 0..20).prop_map(|p| p.concat())
+    ) {
+        let site = Fixture::copy("minimal");
+        site.write("templates/index.html", &template);
+        match digest_site::generate(&site.options()) {
+            Ok(_) => {}
+            Err(Error::Input(list)) => {
+                prop_assert!(!list.is_empty());
+                for diagnostic in list.iter().filter(|d| d.is_error()) {
+                    let path = diagnostic.path.to_string_lossy().into_owned();
+                    // A broken `extends` or `include` may be reported on the
+                    // template it names, which is still the theme.
+                    prop_assert!(
+                        path.starts_with("templates/") || path.starts_with("(default theme)"),
+                        "an error about something else: {}", diagnostic
                     );
                 }
             }
