@@ -22,7 +22,7 @@ const PHRASE_CUT_MAX_CHARS: usize = 110;
 /// complete statement, which may be a little longer still.
 const ATTRIBUTION_CUT_MAX_CHARS: usize = 140;
 
-/// A cut shorter than this says too little to be a headline.
+/// A headline cut before an attribution keeps at least this many characters.
 const MIN_CUT_CHARS: usize = 40;
 
 /// A first line longer than this is a paragraph, not a headline.
@@ -428,10 +428,12 @@ const WEAK_ENDINGS: &[&str] = &[
     "were", "which", "who", "will", "with", "would",
 ];
 
-/// Words that start a phrase a headline can be cut before.
+/// Words that start a phrase a headline can be cut before. "of" and "and"
+/// are left out: they usually join the two halves of one name or noun.
 const PHRASE_STARTS: &[&str] = &[
-    "after", "amid", "as", "because", "before", "despite", "during", "over", "since", "that", "to",
-    "which", "while", "who", "with",
+    "about", "after", "against", "amid", "as", "at", "because", "before", "by", "despite",
+    "during", "for", "from", "in", "into", "on", "over", "since", "that", "to", "which", "while",
+    "who", "with",
 ];
 
 /// Words that mark the end of a sentence as an attribution ("…, the White
@@ -455,10 +457,13 @@ const ATTRIBUTION_VERBS: &[&str] = &[
 ///
 /// Kept whole (without its final full stop) when it has at most
 /// [`HEADLINE_MAX_CHARS`] characters. Otherwise cut, in order of preference:
-/// before a trailing attribution (", officials said"), which needs no
-/// ellipsis; at the last clause boundary (`,`, `;`, `:`, a dash) within the
-/// limit; before a phrase ("… over the crisis"); at a word boundary. Cuts
-/// that leave the statement unfinished end with "…".
+/// before a trailing attribution (", officials said"); at the last clause
+/// boundary (`,`, `;`, `:`, a dash) within the limit; before the last
+/// phrase within a little more ("… over the crisis"); at a word boundary.
+/// Clause and phrase cuts must keep at least [`SOLID_CUT_CHARS`]
+/// characters, or they say too little. Cuts that may leave the statement
+/// unfinished end with "…"; an attribution, or a clause followed by
+/// ", ending …" or ", after …", leaves a complete statement and gets none.
 pub fn shorten_headline(sentence: &str) -> String {
     let sentence = sentence.trim();
     let sentence = strip_final_full_stop(sentence);
@@ -469,46 +474,83 @@ pub fn shorten_headline(sentence: &str) -> String {
         return sentence.to_string();
     }
 
-    let mut best_clause = None;
     let mut attribution = None;
+    let mut best_clause = None;
     let mut best_phrase = None;
     for (n_chars, (idx, c)) in window.char_indices().enumerate() {
-        if n_chars >= MIN_CUT_CHARS {
-            let rest = &sentence[idx..];
-            let clause_mark = matches!(c, ',' | ';' | ':')
-                || (c == ' ' && (rest.starts_with(" — ") || rest.starts_with(" – ")));
-            if clause_mark {
-                if c == ',' && attribution.is_none() && is_attribution(&rest[1..]) {
-                    attribution = Some(idx);
-                }
-                if n_chars <= HEADLINE_MAX_CHARS {
-                    best_clause = Some(idx);
-                }
-            } else if c == ' ' && n_chars <= PHRASE_CUT_MAX_CHARS {
-                let next_word = rest[1..].split(' ').next().unwrap_or("");
-                if PHRASE_STARTS.contains(&next_word) {
-                    best_phrase = Some(idx);
-                }
+        if n_chars < MIN_CUT_CHARS {
+            continue;
+        }
+        let rest = &sentence[idx..];
+        let clause_mark = matches!(c, ',' | ';' | ':')
+            || (c == ' ' && (rest.starts_with(" — ") || rest.starts_with(" – ")));
+        if clause_mark {
+            if c == ',' && attribution.is_none() && is_attribution(&rest[1..]) {
+                attribution = Some(idx);
+            }
+            if (SOLID_CUT_CHARS..=HEADLINE_MAX_CHARS).contains(&n_chars) {
+                best_clause = Some(idx);
+            }
+        } else if c == ' ' && (SOLID_CUT_CHARS..=PHRASE_CUT_MAX_CHARS).contains(&n_chars) {
+            let next_word = rest[1..].split(' ').next().unwrap_or("");
+            if PHRASE_STARTS.contains(&next_word) {
+                best_phrase = Some(idx);
             }
         }
     }
     if let Some(idx) = attribution {
         return sentence[..idx].trim_end().to_string();
     }
-    let cut = match (best_clause, best_phrase) {
-        (Some(clause), Some(phrase)) => clause.max(phrase),
-        (Some(clause), None) => clause,
-        (None, Some(phrase)) => phrase,
-        (None, None) => word_cut(window, HEADLINE_MAX_CHARS),
-    };
+    if let Some(idx) = best_clause {
+        let next_word = sentence[idx + 1..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c: char| !c.is_alphanumeric());
+        if sentence[idx..].starts_with(',') && starts_complete_clause_tail(next_word) {
+            return sentence[..idx].trim_end().to_string();
+        }
+        return with_ellipsis(&sentence[..idx]);
+    }
+    let cut = best_phrase.unwrap_or_else(|| word_cut(window, HEADLINE_MAX_CHARS));
     with_ellipsis(&sentence[..cut])
 }
 
+/// A clause or phrase cut keeping fewer characters says too little.
+pub const SOLID_CUT_CHARS: usize = 60;
+
+/// Whether a comma followed by `word` ends a complete statement: a
+/// participle ("…, ending a review") or a conjunction of time or contrast
+/// ("…, after talks failed").
+fn starts_complete_clause_tail(word: &str) -> bool {
+    const TAILS: &[&str] = &[
+        "after",
+        "amid",
+        "although",
+        "as",
+        "because",
+        "before",
+        "but",
+        "despite",
+        "following",
+        "since",
+        "though",
+        "while",
+        "with",
+    ];
+    let lower = word.to_lowercase();
+    TAILS.contains(&lower.as_str())
+        || (lower.len() >= 5 && lower.ends_with("ing") && word.starts_with(char::is_lowercase))
+}
+
 /// Whether `rest` (what follows a comma) is a short attribution such as
-/// " the White House reported." or " said Yuri Ushakov.".
+/// " the White House reported." or " the port authority said on Thursday,
+/// five days after …": the words up to the next comma hold a verb of
+/// saying.
 fn is_attribution(rest: &str) -> bool {
+    let clause = rest.split([',', ';']).next().unwrap_or("");
     // Looking at nine words at most keeps this cheap on a long sentence.
-    let words: Vec<&str> = rest
+    let words: Vec<&str> = clause
         .split_whitespace()
         .take(9)
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
@@ -1003,6 +1045,33 @@ officials.\n";
         assert_eq!(
             title,
             "The central bank raised its main interest rate by half a point on Thursday…"
+        );
+    }
+
+    #[test]
+    fn clause_followed_by_a_participle_is_a_complete_headline() {
+        let sentence = "The regional council on Monday approved a new tram line across the old town of Aster, ending a decade of arguments over noise and cost.";
+        assert_eq!(
+            shorten_headline(sentence),
+            "The regional council on Monday approved a new tram line across the old town of Aster"
+        );
+    }
+
+    #[test]
+    fn attribution_in_the_middle_of_a_sentence_is_dropped_with_the_rest() {
+        let sentence = "The ferry company restored its full timetable between the islands after a month of storms, the harbour office said on Friday, three days after the last gale.";
+        assert_eq!(
+            shorten_headline(sentence),
+            "The ferry company restored its full timetable between the islands after a month of storms"
+        );
+    }
+
+    #[test]
+    fn long_sentence_is_cut_before_a_phrase_rather_than_inside_one() {
+        let sentence = "Opposition leader Nora Falk on Tuesday demanded an independent review into how the transport ministry chose its suppliers for new rail signals last spring.";
+        assert_eq!(
+            shorten_headline(sentence),
+            "Opposition leader Nora Falk on Tuesday demanded an independent review…"
         );
     }
 
