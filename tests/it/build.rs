@@ -919,3 +919,70 @@ fn the_demo_site_builds_byte_identically_twice() {
         panic!("two builds of the demo site differ:\n{difference}");
     }
 }
+
+#[test]
+fn untidy_input_just_works() {
+    // Windows line endings, a byte-order mark, the `.markdown` extension,
+    // files that are not articles and a folder named like an article.
+    let site = Fixture::copy("minimal");
+    site.write(
+        "content/2024-05-04-crlf.md",
+        "---\r\ntitle: Tram line reopens after repairs\r\ntopics: [Town]\r\n---\r\nThe tram line to the harbour reopened on Saturday.\r\n\r\nTrams run every ten minutes.\r\n",
+    );
+    site.write(
+        "content/2024-05-05-bom.md",
+        "\u{feff}---\ntitle: Beach cleanup draws two hundred volunteers\n---\nVolunteers filled forty bags with litter on Sunday.\n",
+    );
+    site.write(
+        "content/2024-05-06-long-extension.markdown",
+        "---\ntitle: Harbour festival dates announced\n---\nThe festival runs for three days in July.\n",
+    );
+    site.write(
+        "content/2024-05-07-pasted.txt",
+        "School roof repaired before winter\r\nBuilders finished the new roof of the harbour school on Monday.\r\nAlso read | Library extends its evening opening hours\r\nPupils return to their classrooms next week.\r\n",
+    );
+    site.write("content/photo.jpg", [0xff_u8, 0xd8, 0xff, 0xe0, 0x00]);
+    site.write("content/notes.docx", "not an article");
+    site.write(
+        "content/folder.md/inner.txt",
+        "Inner file\nA file inside a folder named like an article.\n",
+    );
+    let report = site.build_ok();
+    let generated = site.generate();
+    let titles: Vec<&str> = generated
+        .corpus
+        .articles
+        .iter()
+        .map(|a| a.title.as_str())
+        .collect();
+    for title in [
+        "Tram line reopens after repairs",
+        "Beach cleanup draws two hundred volunteers",
+        "Harbour festival dates announced",
+        "School roof repaired before winter",
+    ] {
+        assert!(titles.contains(&title), "`{title}` missing from {titles:?}");
+    }
+    for article in &generated.corpus.articles {
+        assert!(!article.title.contains('\r'), "{:?}", article.title);
+        assert!(
+            !article.text.contains('\r'),
+            "{} keeps CR characters",
+            article.slug
+        );
+        assert!(
+            !article.title.starts_with('\u{feff}'),
+            "{:?}",
+            article.title
+        );
+    }
+    assert!(
+        report.warnings.iter().all(|d| !d.is_error()),
+        "{:#?}",
+        report.warnings
+    );
+    assert_eq!(
+        files_containing(&site.public(), "also read"),
+        Vec::<PathBuf>::new()
+    );
+}
