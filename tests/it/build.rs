@@ -452,6 +452,17 @@ fn the_front_page_shows_the_latest_days_with_articles() {
             "front page lacks {slug}"
         );
     }
+    // Grouped by topic: every front-page article's primary topic is named.
+    for day_idx in &generated.digest.front_page_day_indices {
+        for &article_idx in &generated.digest.days[*day_idx].article_indices {
+            let topic = &generated.digest.topics[generated.digest.primary_topic[article_idx]];
+            assert!(
+                front.contains(&format!("topics/{}/", topic.slug)) && front.contains(&topic.name),
+                "the front page does not name topic `{}`",
+                topic.name
+            );
+        }
+    }
     for slug in ["seals-counted", "port-workers-strike"] {
         assert!(
             !front.contains(&format!("articles/{slug}/")),
