@@ -997,3 +997,43 @@ fn untidy_input_just_works() {
         Vec::<PathBuf>::new()
     );
 }
+
+#[test]
+fn article_pages_link_their_neighbours_related_stories_and_thread() {
+    let site = mixed();
+    site.build_ok();
+    let generated = site.generate();
+    let articles = &generated.corpus.articles;
+    let mut n_links = 0;
+    for (article_idx, article) in articles.iter().enumerate() {
+        let page = site.read(&format!("public/articles/{}/index.html", article.slug));
+        let neighbours = &generated.digest.neighbours[article_idx];
+        let analysis = &generated.analysis.articles[article_idx];
+        let mut expected: Vec<String> = [
+            neighbours.previous,
+            neighbours.next,
+            neighbours.previous_in_topic,
+            neighbours.next_in_topic,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(analysis.related.iter().map(|r| r.article_idx))
+        .map(|idx| format!("articles/{}/", articles[idx].slug))
+        .collect();
+        if let Some(thread_idx) = analysis.thread_idx {
+            expected.push(format!(
+                "threads/{}/",
+                generated.analysis.threads[thread_idx].id
+            ));
+        }
+        for link in expected {
+            assert!(
+                page.contains(&link),
+                "{} does not link {link}",
+                article.slug
+            );
+            n_links += 1;
+        }
+    }
+    assert!(n_links >= 20, "only {n_links} links checked");
+}
