@@ -1026,6 +1026,12 @@ fn article_pages_link_their_neighbours_related_stories_and_thread() {
                 generated.analysis.threads[thread_idx].id
             ));
         }
+        // Each related story shows why it is related.
+        for related in &analysis.related {
+            if let Some(reason) = related.reasons.first() {
+                expected.push(digest_site::render::theme::escape_html(reason));
+            }
+        }
         for link in expected {
             assert!(
                 page.contains(&link),
