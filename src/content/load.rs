@@ -409,6 +409,11 @@ fn parse_file(
             (doc.title, doc.html, doc.text, doc.first_paragraph)
         }
     };
+    // A hundred thousand articles stay in memory until the site is
+    // written: drop the spare capacity the builders left.
+    let (mut body_html, mut plain) = (body_html, plain);
+    body_html.shrink_to_fit();
+    plain.shrink_to_fit();
     if body_html.trim().is_empty() {
         // Only boilerplate lines, or only a title heading.
         return (None, vec![empty_body()]);
