@@ -396,6 +396,16 @@ fn parse_file(
     if split.body.trim().is_empty() {
         return (None, vec![empty_body()]);
     }
+    if split.yaml.is_none() && split.body.lines().next().map(str::trim_end) == Some("+++") {
+        // Hugo's TOML front matter would otherwise show up as article text.
+        return (
+            None,
+            vec![error(
+                Some(1),
+                "front matter in TOML (`+++`) is not supported: write the fields as YAML between `---` lines, such as `title: Budget vote`".into(),
+            )],
+        );
+    }
 
     let given_title = front.title.as_deref();
     let (inferred_title, body_html, plain, first_paragraph) = match file.format {
@@ -851,6 +861,11 @@ With inputs from EFE";
             "Also read | Nothing here\nAdvertisement\n",
         );
         put(root, "content/k-good.md", "Fine text.\n");
+        put(
+            root,
+            "content/l-toml.md",
+            "+++\ntitle = \"Vote\"\n+++\nText.\n",
+        );
         let (corpus, diagnostics) = load(root, &config(), false);
         let errors = errors(&diagnostics);
         assert_eq!(
@@ -865,6 +880,7 @@ With inputs from EFE";
                 "content/g-date.md:4: error: `date` `next Friday` is not a date: write it as `2024-05-01`, `2024-05-01 14:30`, `2024-05-01T14:30:00` or `2024-05-01T14:30:00+02:00`",
                 "content/i-two.md: error: slug `same` is already used by `content/h-one.md`: give one of them another `slug:` in its front matter, or rename the file",
                 "content/j-only-boilerplate.txt:1: error: the article has no text: write it in the file, or delete the file",
+                "content/l-toml.md:1: error: front matter in TOML (`+++`) is not supported: write the fields as YAML between `---` lines, such as `title: Budget vote`",
             ]
         );
         let slugs: Vec<&str> = corpus.articles.iter().map(|a| a.slug.as_str()).collect();
