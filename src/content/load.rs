@@ -411,7 +411,7 @@ fn parse_file(
     let (inferred_title, body_html, plain, first_paragraph) = match file.format {
         Format::Text => {
             let doc = text::parse(split.body, &config.boilerplate, given_title);
-            let first = doc.paragraphs.first().cloned().unwrap_or_default();
+            let first = doc.lead().to_string();
             (doc.title.clone(), doc.html(), doc.text(), first)
         }
         Format::Markdown => {

@@ -57,6 +57,16 @@ impl TextDoc {
     pub fn text(&self) -> String {
         self.paragraphs.join("\n\n")
     }
+
+    /// The first paragraph that is not a byline or timestamp line: the one
+    /// a summary starts from. Empty when there are no paragraphs.
+    pub fn lead(&self) -> &str {
+        self.paragraphs
+            .iter()
+            .find(|p| !is_byline(p))
+            .or(self.paragraphs.first())
+            .map_or("", String::as_str)
+    }
 }
 
 /// Parses the body of a `.txt` article.
@@ -937,6 +947,7 @@ officials.\n";
             Some("The Lisbon metro will run all night during the festival")
         );
         assert_eq!(doc.paragraphs.len(), 2, "the byline stays in the body");
+        assert!(doc.lead().starts_with("The Lisbon metro"));
     }
 
     #[test]
