@@ -120,7 +120,7 @@ pub fn paragraphs(body: &str, boilerplate: &[Regex]) -> Vec<String> {
             push_paragraph(&mut paragraphs, &mut current);
             continue;
         }
-        if is_boilerplate(&line, boilerplate) {
+        if is_separator(&line) || is_boilerplate(&line, boilerplate) {
             push_paragraph(&mut paragraphs, &mut current);
             continue;
         }
@@ -212,6 +212,20 @@ impl WrapStyle {
 fn ends_with_letter_hyphen(text: &str) -> bool {
     let mut chars = text.chars().rev();
     chars.next() == Some('-') && chars.next().is_some_and(char::is_alphabetic)
+}
+
+/// Whether `line` is a separator such as `* * *`, `-----` or `=====`: a
+/// paragraph break, not a paragraph.
+fn is_separator(line: &str) -> bool {
+    let mut n_marks = 0;
+    for c in line.chars() {
+        match c {
+            '-' | '=' | '*' | '_' | '~' | '#' | '•' | '·' | '—' | '–' => n_marks += 1,
+            ' ' => {}
+            _ => return false,
+        }
+    }
+    n_marks >= 3
 }
 
 /// Whether the trimmed `line` matches one of the boilerplate patterns.
@@ -879,6 +893,21 @@ officials.\n";
         let body =
             "Key points\n\nThe vote passed\nThe opposition walked out\nThe speaker resigned\n";
         assert_eq!(paragraphs(body, &[]).len(), 4);
+    }
+
+    #[test]
+    fn separator_lines_break_paragraphs() {
+        let body = "Markets closed higher.\n* * *\nIn other news, rain.\n=====\n---\nLast line.";
+        assert_eq!(
+            paragraphs(body, &[]),
+            vec![
+                "Markets closed higher.",
+                "In other news, rain.",
+                "Last line."
+            ]
+        );
+        assert!(!is_separator("--"));
+        assert!(!is_separator("- item"));
     }
 
     #[test]
