@@ -24,10 +24,10 @@ pub mod view;
 pub use theme::Theme;
 use view::{
     article_location, day_location, day_range, month_location, month_name, thread_location,
-    topic_feed_location, topic_location, week_location, ArticleView, CalendarDay, CardView,
-    DateView, DayLink, DayView, FeedEntry, FeedView, GroupView, MonthView, NavLink, OtherCopy,
-    PageMeta, PageNumber, Pagination, RelatedView, SearchEntry, SiteView, SitemapUrl, ThreadBox,
-    ThreadRef, ThreadView, TimelineEntry, TopicLink, TopicTag, Urls, WeekView, YearView,
+    topic_feed_location, topic_location, week_location, ArticleLink, ArticleView, CalendarDay,
+    CardView, DateView, DayLink, DayView, FeedEntry, FeedView, GroupView, MonthView, NavLink,
+    OtherCopy, PageMeta, PageNumber, Pagination, RelatedView, SearchEntry, SiteView, SitemapUrl,
+    ThreadBox, ThreadRef, ThreadView, TimelineEntry, TopicLink, TopicTag, Urls, WeekView, YearView,
 };
 
 /// Everything a render needs, borrowed from the earlier stages.
@@ -330,10 +330,7 @@ impl<'a> Renderer<'a> {
                 let per_page = self.data.config.paginate.max(1);
                 let start = page.saturating_sub(1) * per_page;
                 let end = (start + per_page).min(topic.article_indices.len());
-                topic
-                    .article_indices
-                    .get(start..end)
-                    .is_some_and(any)
+                topic.article_indices.get(start..end).is_some_and(any)
             }),
             Job::Feed(Some(topic_idx)) => digest
                 .topics
@@ -920,7 +917,7 @@ impl<'a> Renderer<'a> {
                     Relation::FollowUp => ("follow_up", "Follow-up"),
                 };
                 Some(RelatedView {
-                    article: self.cards.get(related.article_idx)?,
+                    article: ArticleLink::of(self.cards.get(related.article_idx)?),
                     score: (related.score * 100.0).round() / 100.0,
                     reasons: related.reasons.iter().map(String::as_str).collect(),
                     relation,
@@ -948,7 +945,7 @@ impl<'a> Renderer<'a> {
                         .iter()
                         .filter_map(|&i| {
                             Some(TimelineEntry {
-                                article: self.cards.get(i)?,
+                                article: ArticleLink::of(self.cards.get(i)?),
                                 current: i == idx,
                             })
                         })
@@ -958,7 +955,7 @@ impl<'a> Renderer<'a> {
                 })
             });
         let neighbours = data.digest.neighbours.get(idx);
-        let card_of = |i: Option<usize>| i.and_then(|i| self.cards.get(i));
+        let card_of = |i: Option<usize>| i.and_then(|i| self.cards.get(i)).map(ArticleLink::of);
         ArticleView {
             card: &self.cards[idx],
             body_html: &article.body_html,

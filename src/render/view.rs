@@ -323,11 +323,47 @@ pub struct CardView<'a> {
     pub also_reported_by: Vec<OtherCopy<'a>>,
 }
 
+/// A compact link to another article (related stories, timelines,
+/// previous / next): a page shows up to sixteen of these, so they carry only
+/// what such a link shows rather than the whole card.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleLink<'a> {
+    /// URL name.
+    pub slug: &'a str,
+    /// Headline.
+    pub title: &'a str,
+    /// Link to the article page.
+    pub url: &'a str,
+    /// Publication time.
+    pub date: &'a DateView,
+    /// The outlet.
+    pub source: Option<&'a str>,
+    /// Plain-text summary.
+    pub summary: &'a str,
+    /// Estimated minutes to read.
+    pub reading_minutes: usize,
+}
+
+impl<'a> ArticleLink<'a> {
+    /// The link to the article of `card`.
+    pub fn of(card: &'a CardView<'a>) -> Self {
+        Self {
+            slug: card.slug,
+            title: card.title,
+            url: &card.url,
+            date: &card.date,
+            source: card.source,
+            summary: card.summary,
+            reading_minutes: card.reading_minutes,
+        }
+    }
+}
+
 /// A related story with the reason it is related.
 #[derive(Debug, Clone, Serialize)]
 pub struct RelatedView<'a> {
     /// The related article.
-    pub article: &'a CardView<'a>,
+    pub article: ArticleLink<'a>,
     /// Score in [0, 1], rounded to two decimals.
     pub score: f64,
     /// Shared people, places, organisations and terms, strongest first.
@@ -342,7 +378,7 @@ pub struct RelatedView<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEntry<'a> {
     /// The article.
-    pub article: &'a CardView<'a>,
+    pub article: ArticleLink<'a>,
     /// True for the article whose page this is.
     pub current: bool,
 }
@@ -387,13 +423,13 @@ pub struct ArticleView<'a> {
     /// The primary topic.
     pub primary_topic: Option<&'a TopicLink<'a>>,
     /// The next older article.
-    pub previous: Option<&'a CardView<'a>>,
+    pub previous: Option<ArticleLink<'a>>,
     /// The next newer article.
-    pub next: Option<&'a CardView<'a>>,
+    pub next: Option<ArticleLink<'a>>,
     /// The next older article of the primary topic.
-    pub previous_in_topic: Option<&'a CardView<'a>>,
+    pub previous_in_topic: Option<ArticleLink<'a>>,
     /// The next newer article of the primary topic.
-    pub next_in_topic: Option<&'a CardView<'a>>,
+    pub next_in_topic: Option<ArticleLink<'a>>,
 }
 
 /// Articles of one topic inside a day, a week or the front page.
