@@ -73,6 +73,28 @@ const TIMELINE_WINDOW: usize = 7;
 /// How many topics the navigation bar shows.
 const NAV_TOPICS: usize = 8;
 
+/// Which pages [`pages_showing`] renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The HTML pages (and anything else a reader opens in a browser).
+    Pages,
+    /// The files programs read: feeds, the sitemap, the search index.
+    Files,
+    /// Both.
+    All,
+}
+
+impl Part {
+    fn includes(self, job: Job) -> bool {
+        let file = matches!(job, Job::Feed(_) | Job::Sitemap { .. } | Job::SearchIndex);
+        match self {
+            Part::Pages => !file,
+            Part::Files => file,
+            Part::All => true,
+        }
+    }
+}
+
 /// One page to render.
 #[derive(Debug, Clone, Copy)]
 enum Job {
@@ -133,6 +155,8 @@ pub fn site(
 /// and feeds they are in, and the site-wide lists (front page, sitemap,
 /// search index, …). For `digest serve` after an edit that kept each
 /// article's slug, date and topics, so that no other page can change.
+/// `part` picks the HTML pages readers see, the files programs read (feeds,
+/// sitemap, search index), or both, so serve can show the first sooner.
 ///
 /// Errs as [`site`] does.
 pub fn pages_showing(
@@ -140,12 +164,13 @@ pub fn pages_showing(
     theme: &Theme,
     options: &RenderOptions,
     articles: &BTreeSet<usize>,
+    part: Part,
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let renderer = Renderer::new(data, theme, options);
     let jobs: Vec<Job> = renderer
         .jobs()
         .into_iter()
-        .filter(|job| renderer.shows(*job, articles))
+        .filter(|job| part.includes(*job) && renderer.shows(*job, articles))
         .collect();
     let results: Vec<Result<Page, Failure>> =
         jobs.par_iter().map(|job| renderer.render(*job)).collect();

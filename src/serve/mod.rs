@@ -157,6 +157,7 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
         model: None,
         dirty: BTreeSet::new(),
         failed: None,
+        files_due: BTreeSet::new(),
         analysis_stale: false,
         full_took: Duration::ZERO,
     };
@@ -384,6 +385,9 @@ struct Rebuilder {
     dirty: BTreeSet<PathBuf>,
     /// The work whose failure the served problems come from.
     failed: Option<Work>,
+    /// Articles whose edit re-rendered their HTML pages; their feeds,
+    /// sitemap and search index are rendered right after the reload.
+    files_due: BTreeSet<usize>,
     /// Articles were edited since the last full build, whose analysis
     /// (related stories, threads) is the one of their earlier text.
     analysis_stale: bool,
@@ -576,6 +580,9 @@ impl Rebuilder {
                 );
             }
         }
+        if !self.files_due.is_empty() {
+            self.finish_files(state);
+        }
     }
 
     /// True when edits since the last full build kept the old analysis and
@@ -590,6 +597,7 @@ impl Rebuilder {
         // succeeds.
         self.model = None;
         self.dirty.clear();
+        self.files_due.clear();
         let generated = crate::generate(&self.build)?;
         warnings.extend(generated.warnings.iter().cloned());
         self.model = Some(Model {
@@ -744,10 +752,76 @@ impl Rebuilder {
         let options = crate::render::RenderOptions {
             live_reload: self.build.live_reload,
         };
-        Some(
-            crate::render::pages_showing(data, theme, &options, &changed)
-                .map_err(crate::Error::Input),
-        )
+        // The pages readers see first; feeds, sitemap and search index
+        // right after the reload message (see `finish_files`).
+        let pages = crate::render::pages_showing(
+            data,
+            theme,
+            &options,
+            &changed,
+            crate::render::Part::Pages,
+        );
+        if pages.is_ok() {
+            self.files_due = changed;
+        }
+        Some(pages.map_err(crate::Error::Input))
+    }
+
+    /// Renders the feeds, sitemap and search index of the articles the last
+    /// edit changed, and serves them (no reload: no tab shows them).
+    fn finish_files(&mut self, state: &State) {
+        let articles = std::mem::take(&mut self.files_due);
+        let Some(model) = &self.model else {
+            return;
+        };
+        let Some(theme) = &model.theme else {
+            return;
+        };
+        let data = crate::render::SiteData {
+            config: &model.config,
+            corpus: &model.corpus,
+            analysis: &model.analysis,
+            digest: &model.digest,
+        };
+        let options = crate::render::RenderOptions {
+            live_reload: self.build.live_reload,
+        };
+        let current = state.snapshot();
+        match crate::render::pages_showing(
+            data,
+            theme,
+            &options,
+            &articles,
+            crate::render::Part::Files,
+        ) {
+            Ok(pages) => state.publish(
+                Snapshot {
+                    site: current.site.with_pages(pages),
+                    built: current.built,
+                    generation: current.generation,
+                    problems: current.problems.clone(),
+                },
+                None,
+            ),
+            Err(diagnostics) => {
+                let problems = Problem::list(&crate::Error::Input(diagnostics));
+                for problem in &problems {
+                    eprintln!("{}", problem.text);
+                }
+                eprintln!("error: the build failed; the last good site is still served (fix the file and it rebuilds by itself)");
+                // Only a whole render tells when a template is fixed.
+                self.failed = Some(Work::Render);
+                state.publish(
+                    Snapshot {
+                        site: current.site.clone(),
+                        built: current.built,
+                        generation: current.generation,
+                        problems: problems.clone(),
+                    },
+                    Some(Message::Broken { problems }),
+                );
+            }
+        }
     }
 
     fn show_warnings(&mut self, warnings: &[Diagnostic]) {

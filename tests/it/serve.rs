@@ -842,23 +842,33 @@ fn an_article_edit_serves_the_same_pages_a_full_build_gives() {
         ..digest_site::BuildOptions::default()
     })
     .unwrap();
-    let snapshot = server.snapshot();
-    for page in &full.pages {
-        let key = page.path.to_string_lossy().replace('\\', "/");
-        let served = snapshot
-            .site
-            .get(&key)
-            .unwrap_or_else(|| panic!("`{key}` is not served"));
-        let digest_site::serve::site::Body::Bytes(bytes) = served else {
-            // A file of `static/` wins over the theme's page, as in a build.
-            assert_eq!(key, "style.css");
-            continue;
-        };
-        assert!(
-            bytes.as_ref() == page.bytes.as_slice(),
-            "`{key}` differs from a full build"
-        );
+    // Feeds, sitemap and search index follow the reload message by a
+    // moment: wait for the served site to settle, then it must be equal.
+    let difference = || {
+        let snapshot = server.snapshot();
+        for page in &full.pages {
+            let key = page.path.to_string_lossy().replace('\\', "/");
+            match snapshot.site.get(&key) {
+                None => return Some(format!("`{key}` is not served")),
+                Some(digest_site::serve::site::Body::Bytes(bytes)) => {
+                    if bytes.as_ref() != page.bytes.as_slice() {
+                        return Some(format!("`{key}` differs from a full build"));
+                    }
+                }
+                // A file of `static/` wins over the theme's page, as in a
+                // build.
+                Some(_) if key == "style.css" => {}
+                Some(_) => return Some(format!("`{key}` is served from a file")),
+            }
+        }
+        None
+    };
+    let deadline = Instant::now() + WAIT;
+    while let Some(problem) = difference() {
+        assert!(Instant::now() < deadline, "{problem}");
+        thread::sleep(Duration::from_millis(50));
     }
+    let snapshot = server.snapshot();
     // The static files come on top of the pages.
     assert_eq!(snapshot.site.len(), full.pages.len() + 1);
     server.stop();
