@@ -12,9 +12,11 @@ use super::features::{cosine, Document, Features};
 use super::related::Candidate;
 use super::text::{for_each_word, normalise_word, LanguageTools};
 
-/// Only pairs whose TF-IDF vectors are at least this similar have their
-/// bodies compared: a cheap filter before the exact check.
-const PREFILTER: f64 = 0.4;
+/// Only pairs whose TF-IDF vectors are at least this share of
+/// `duplicate_min_similarity` similar have their bodies compared: a cheap
+/// filter before the exact check (headlines, weighted into the vectors,
+/// differ between outlets more than bodies do).
+const PREFILTER: f64 = 0.5;
 
 /// The shorter of two copies has at least this share of the longer one's
 /// words: an article quoting a wire story in full is more than a copy.
@@ -33,6 +35,7 @@ pub fn find(
     let n_articles = candidates.len();
     // Earlier partners of each article; a pair found from either side counts.
     let mut partners: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
+    let mut bodies: BTreeMap<usize, BTreeMap<String, f64>> = BTreeMap::new();
     for (article_idx, list) in candidates.iter().enumerate() {
         for candidate in list {
             let (earlier, later) = if candidate.article_idx < article_idx {
@@ -42,7 +45,11 @@ pub fn find(
             };
             if earlier != later
                 && later < n_articles
-                && is_copy(features, documents, earlier, later, min_similarity)
+                // The candidate's text cosine is the vectors' cosine,
+                // already computed: checked first, it skips most pairs.
+                && candidate.breakdown.text >= PREFILTER * min_similarity
+                && might_be_copy(features, earlier, later, min_similarity)
+                && body_is_copy(documents, &mut bodies, earlier, later, min_similarity)
             {
                 partners[later].push(earlier);
             }
@@ -59,14 +66,8 @@ pub fn find(
     duplicate_of
 }
 
-/// True when `a` and `b` are near-copies of each other.
-pub fn is_copy(
-    features: &Features,
-    documents: &[Document<'_>],
-    a: usize,
-    b: usize,
-    min_similarity: f64,
-) -> bool {
+/// The cheap part of the test: similar length and similar vectors.
+fn might_be_copy(features: &Features, a: usize, b: usize, min_similarity: f64) -> bool {
     let (Some(vector_a), Some(vector_b)) = (features.vectors.get(a), features.vectors.get(b))
     else {
         return false;
@@ -79,24 +80,55 @@ pub fn is_copy(
     if long > 0.0 && short / long < MIN_LENGTH_RATIO {
         return false;
     }
-    if cosine(vector_a, vector_b) < PREFILTER.min(min_similarity) {
-        return false;
+    cosine(vector_a, vector_b) >= PREFILTER * min_similarity
+}
+
+/// The exact part: the bodies' stem counts, computed once per article.
+fn body_is_copy(
+    documents: &[Document<'_>],
+    bodies: &mut BTreeMap<usize, BTreeMap<String, f64>>,
+    a: usize,
+    b: usize,
+    min_similarity: f64,
+) -> bool {
+    for idx in [a, b] {
+        if !bodies.contains_key(&idx) {
+            let Some(document) = documents.get(idx) else {
+                return false;
+            };
+            bodies.insert(idx, stem_counts(document));
+        }
     }
-    match (documents.get(a), documents.get(b)) {
-        (Some(doc_a), Some(doc_b)) => body_similarity(doc_a, doc_b) >= min_similarity,
+    match (bodies.get(&a), bodies.get(&b)) {
+        (Some(x), Some(y)) => counts_cosine(x, y) >= min_similarity,
         _ => false,
     }
 }
 
+/// True when `a` and `b` are near-copies of each other.
+pub fn is_copy(
+    features: &Features,
+    documents: &[Document<'_>],
+    a: usize,
+    b: usize,
+    min_similarity: f64,
+) -> bool {
+    might_be_copy(features, a, b, min_similarity)
+        && body_is_copy(documents, &mut BTreeMap::new(), a, b, min_similarity)
+}
+
 /// Cosine of the stem counts of two bodies (stop words left out).
 pub fn body_similarity(a: &Document<'_>, b: &Document<'_>) -> f64 {
-    let (counts_a, counts_b) = (stem_counts(a), stem_counts(b));
+    counts_cosine(&stem_counts(a), &stem_counts(b))
+}
+
+fn counts_cosine(counts_a: &BTreeMap<String, f64>, counts_b: &BTreeMap<String, f64>) -> f64 {
     let dot: f64 = counts_a
         .iter()
         .filter_map(|(stem, x)| counts_b.get(stem).map(|y| x * y))
         .sum();
     let norm = |counts: &BTreeMap<String, f64>| counts.values().map(|x| x * x).sum::<f64>().sqrt();
-    let denominator = norm(&counts_a) * norm(&counts_b);
+    let denominator = norm(counts_a) * norm(counts_b);
     if denominator == 0.0 {
         0.0
     } else {
@@ -141,6 +173,7 @@ mod tests {
             features: &features,
             timestamps: &timestamps,
             topics: &topics,
+            neighbourhoods: &[],
         };
         let config = RelatedConfig::default();
         let found = candidates(&signals, &config, 20);

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
-use super::text::{entities, for_each_word, normalise_word, LanguageTools};
+use super::text::{entities_in, for_each_word, normalise_word, LanguageTools, Word};
 use super::topics::SparseVector;
 
 /// Articles per unit of parallel work. Fixed, so that results never depend
@@ -47,6 +47,11 @@ pub struct Weighting {
     /// Weight of the last word of a multi-word entity as an entity of its own
     /// ("Putin" from "Vladimir Putin"), so short and full mentions match.
     pub entity_alias: f32,
+    /// Reduce words to their Snowball stem ("sanctions" → "sanction").
+    pub stemming: bool,
+    /// The inverse document frequency is raised to this power: above 1,
+    /// rare words count for more against common ones.
+    pub idf_power: f32,
 }
 
 impl Default for Weighting {
@@ -57,6 +62,8 @@ impl Default for Weighting {
             sublinear_tf: true,
             max_terms: 200,
             entity_alias: 0.5,
+            stemming: true,
+            idf_power: 1.0,
         }
     }
 }
@@ -263,51 +270,66 @@ impl Chunk {
         let mut caches: BTreeMap<&'static str, HashMap<String, WordEntry>> = BTreeMap::new();
         let mut buffer = String::new();
         let mut counts: HashMap<u32, f32> = HashMap::new();
+        let mut body_words: Vec<Word<'_>> = Vec::new();
         for document in documents {
             let tools = LanguageTools::for_code(document.lang);
             let cache = caches.entry(tools.code).or_default();
             counts.clear();
             let mut n_words = 0u32;
-            let (lead, rest) = split_lead(document.text);
-            for (segment, weight) in [
-                (document.title, weighting.title),
-                (lead, weighting.lead),
-                (rest, 1.0),
-            ] {
-                for_each_word(segment, |word| {
-                    n_words += 1;
-                    if !normalise_word(word.text, &mut buffer) {
-                        return;
-                    }
-                    let entry = match cache.get_mut(buffer.as_str()) {
-                        Some(entry) => entry,
-                        None => {
-                            let term = if tools.is_stop_word(&buffer) {
+            // The body is split into words once, for terms and entities.
+            body_words.clear();
+            for_each_word(document.text, |word| body_words.push(word));
+            let lead_end = lead_end(document.text);
+            let mut title_words = Vec::new();
+            for_each_word(document.title, |word| title_words.push(word));
+            let weighted = title_words
+                .iter()
+                .map(|word| (word, weighting.title))
+                .chain(body_words.iter().map(|word| {
+                    let weight = if word.offset < lead_end {
+                        weighting.lead
+                    } else {
+                        1.0
+                    };
+                    (word, weight)
+                }));
+            for (word, weight) in weighted {
+                n_words += 1;
+                if !normalise_word(word.text, &mut buffer) {
+                    continue;
+                }
+                let entry = match cache.get_mut(buffer.as_str()) {
+                    Some(entry) => entry,
+                    None => {
+                        let term = if tools.is_stop_word(&buffer) {
+                            None
+                        } else {
+                            let stem = if weighting.stemming {
+                                tools.stem(&buffer)
+                            } else {
+                                std::borrow::Cow::Borrowed(buffer.as_str())
+                            };
+                            if stem.chars().nth(1).is_none() {
                                 None
                             } else {
-                                let stem = tools.stem(&buffer);
-                                if stem.chars().nth(1).is_none() {
-                                    None
-                                } else {
-                                    Some(chunk.terms.id_of(&stem))
-                                }
-                            };
-                            cache
-                                .entry(buffer.clone())
-                                .or_insert(WordEntry { term, count: 0 })
-                        }
-                    };
-                    entry.count += 1;
-                    if let Some(term) = entry.term {
-                        *counts.entry(term).or_insert(0.0) += weight;
+                                Some(chunk.terms.id_of(&stem))
+                            }
+                        };
+                        cache
+                            .entry(buffer.clone())
+                            .or_insert(WordEntry { term, count: 0 })
                     }
-                });
+                };
+                entry.count += 1;
+                if let Some(term) = entry.term {
+                    *counts.entry(term).or_insert(0.0) += weight;
+                }
             }
             chunk.term_counts.push(sorted_counts(&counts));
             chunk.word_counts.push(n_words);
 
             counts.clear();
-            for mention in entities(document.text, tools) {
+            for mention in entities_in(&body_words, tools) {
                 let id = chunk.entities.id_of(&mention.key);
                 chunk.entities.add_form(id, &mention.label, 1);
                 *counts.entry(id).or_insert(0.0) += 1.0;
@@ -337,13 +359,12 @@ impl Chunk {
     }
 }
 
-/// The first paragraph and the rest of a body.
-fn split_lead(text: &str) -> (&str, &str) {
-    let trimmed = text.trim_start();
-    match trimmed.find("\n\n") {
-        Some(idx) => (&trimmed[..idx], &trimmed[idx..]),
-        None => (trimmed, ""),
-    }
+/// The byte offset where the first paragraph of a body ends.
+fn lead_end(text: &str) -> usize {
+    let start = text.len() - text.trim_start().len();
+    text[start..]
+        .find("\n\n")
+        .map_or(text.len(), |idx| start + idx)
 }
 
 fn sorted_counts(counts: &HashMap<u32, f32>) -> Vec<(u32, f32)> {
@@ -470,7 +491,8 @@ fn weigh(
             } else {
                 count
             };
-            (id, tf * idf.get(id as usize).copied().unwrap_or(0.0))
+            let idf = idf.get(id as usize).copied().unwrap_or(0.0);
+            (id, tf * idf.powf(weighting.idf_power))
         })
         .filter(|&(_, weight)| weight > 0.0)
         .collect();

@@ -94,6 +94,12 @@ const MAX_REASONS: usize = 4;
 /// than are shown, because duplicates and weak ones are dropped after.
 const CANDIDATES_PER_SHOWN: usize = 6;
 
+/// Candidates scored per article at least, whatever `related.count` is.
+const MIN_CANDIDATES: usize = 30;
+
+/// How many of its nearest candidates make up an article's neighbourhood.
+pub const N_NEIGHBOURS: usize = 30;
+
 /// The signals analysis computes before deciding anything: vectors, topics
 /// and times. [`run`] and [`explain`] share it, so an explanation always
 /// matches what the site shows.
@@ -107,6 +113,10 @@ pub struct Model {
     pub topic_names: Vec<Vec<String>>,
     /// Publication times, seconds since the Unix epoch.
     pub timestamps: Vec<i64>,
+    /// Per article: the articles worth scoring against it (inverted index).
+    pub candidate_lists: Vec<Vec<u32>>,
+    /// Per article: its neighbourhood, for the neighbourhood part of scores.
+    pub neighbourhoods: Vec<topics::SparseVector>,
 }
 
 impl Model {
@@ -126,11 +136,17 @@ impl Model {
             })
             .collect();
         let timestamps = corpus.articles.iter().map(|a| a.date.timestamp()).collect();
+        let n_candidates = (config.related.count * CANDIDATES_PER_SHOWN).max(MIN_CANDIDATES);
+        let candidate_lists = related::candidate_indices(&features, n_candidates);
+        let neighbourhoods =
+            related::neighbourhoods(&features, &candidate_lists, N_NEIGHBOURS, &config.related);
         Model {
             features,
             topics,
             topic_names,
             timestamps,
+            candidate_lists,
+            neighbourhoods,
         }
     }
 
@@ -140,6 +156,7 @@ impl Model {
             features: &self.features,
             timestamps: &self.timestamps,
             topics: &self.topic_names,
+            neighbourhoods: &self.neighbourhoods,
         }
     }
 }
@@ -167,8 +184,7 @@ fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
     let settings = &config.related;
     let n_articles = corpus.articles.len();
     let signals = model.signals();
-    let n_candidates = (settings.count * CANDIDATES_PER_SHOWN).max(30);
-    let candidates = related::candidates(&signals, settings, n_candidates);
+    let candidates = related::score_candidates(&signals, &model.candidate_lists, settings);
 
     let documents = documents(corpus);
     let duplicate_of = duplicates::find(

@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 
 use super::features::{cosine, shared, Features};
+use super::topics::SparseVector;
 use crate::config::RelatedConfig;
 
 /// An article's top terms that go into the inverted index; a pair of
@@ -29,6 +30,9 @@ pub struct Signals<'a> {
     pub timestamps: &'a [i64],
     /// Topic names of each article, sorted and deduplicated.
     pub topics: &'a [Vec<String>],
+    /// Each article's neighbourhood (see [`neighbourhoods`]); may be empty,
+    /// then that part of the score is left out.
+    pub neighbourhoods: &'a [SparseVector],
 }
 
 /// The parts of the score of a pair of articles, each in [0, 1].
@@ -38,6 +42,9 @@ pub struct Breakdown {
     pub text: f64,
     /// Cosine of the entity vectors.
     pub entities: f64,
+    /// Cosine of the two articles' neighbourhoods: how far they are close
+    /// to the same other articles.
+    pub neighbourhood: f64,
     /// Jaccard overlap of the topic sets.
     pub topics: f64,
     /// `0.5 ^ (days apart / half_life_days)`.
@@ -46,19 +53,36 @@ pub struct Breakdown {
     pub total: f64,
 }
 
-/// The combined score of the parts (see the module doc); in [0, 1] for
-/// parts in [0, 1] and non-negative weights.
-pub fn combine(text: f64, entities: f64, topics: f64, time: f64, config: &RelatedConfig) -> f64 {
-    let content_weight = config.text_weight + config.entity_weight;
-    let content = if content_weight > 0.0 {
-        (config.text_weight * text + config.entity_weight * entities) / content_weight
+/// The content part of the score: text, entity and neighbourhood
+/// similarity mixed by their weights. `neighbourhood` is `None` when no
+/// neighbourhoods were computed.
+pub fn content(
+    text: f64,
+    entities: f64,
+    neighbourhood: Option<f64>,
+    config: &RelatedConfig,
+) -> f64 {
+    let (neighbourhood, neighbourhood_weight) = match neighbourhood {
+        Some(value) => (value, config.neighbourhood_weight),
+        None => (0.0, 0.0),
+    };
+    let weight = config.text_weight + config.entity_weight + neighbourhood_weight;
+    let mixed = if weight > 0.0 {
+        (config.text_weight * text
+            + config.entity_weight * entities
+            + neighbourhood_weight * neighbourhood)
+            / weight
     } else {
         text
     };
-    // Raising to a power below one spreads the low end of cosine values, where
-    // most real pairs lie, closer to how people rate relatedness; it keeps 0
-    // at 0 and 1 at 1 and the order of pairs unchanged.
-    let content = content.clamp(0.0, 1.0).powf(CONTENT_EXPONENT);
+    mixed.clamp(0.0, 1.0)
+}
+
+/// The combined score: `content` scaled by the context (shared topics,
+/// closeness in time); in [0, 1] for parts in [0, 1] and non-negative
+/// weights.
+pub fn combine(content: f64, topics: f64, time: f64, config: &RelatedConfig) -> f64 {
+    let content_weight = config.text_weight + config.entity_weight + config.neighbourhood_weight;
     let all_weight = content_weight + config.topic_weight + config.time_weight;
     let context = if all_weight > 0.0 {
         (content_weight + config.topic_weight * topics + config.time_weight * time) / all_weight
@@ -68,28 +92,23 @@ pub fn combine(text: f64, entities: f64, topics: f64, time: f64, config: &Relate
     (content * context).clamp(0.0, 1.0)
 }
 
-/// See [`combine`].
-const CONTENT_EXPONENT: f64 = 0.5;
-
 /// The score of articles `a` and `b`, part by part.
 pub fn breakdown(signals: &Signals<'_>, a: usize, b: usize, config: &RelatedConfig) -> Breakdown {
-    let features = signals.features;
-    let vector = |idx: usize| features.vectors.get(idx).map_or(&[][..], Vec::as_slice);
-    let entity_vector = |idx: usize| {
-        features
-            .entity_vectors
-            .get(idx)
-            .map_or(&[][..], Vec::as_slice)
-    };
-    let text = cosine(vector(a), vector(b));
-    let (entities_a, entities_b) = (entity_vector(a), entity_vector(b));
-    let entities = cosine(entities_a, entities_b);
-    // An article without any name says nothing about entities either way:
-    // score it on text alone rather than as "no shared names".
-    let entity_part = if entities_a.is_empty() || entities_b.is_empty() {
-        text
-    } else {
-        entities
+    let parts = content_parts(signals.features, a, b);
+    breakdown_from(signals, a, b, parts, config)
+}
+
+/// [`breakdown`] with the text and entity parts already computed.
+fn breakdown_from(
+    signals: &Signals<'_>,
+    a: usize,
+    b: usize,
+    (text, entities, entity_part): (f64, f64, f64),
+    config: &RelatedConfig,
+) -> Breakdown {
+    let neighbourhood = match (signals.neighbourhoods.get(a), signals.neighbourhoods.get(b)) {
+        (Some(x), Some(y)) => Some(cosine(x, y)),
+        _ => None,
     };
     let topics = topic_overlap(
         signals.topics.get(a).map_or(&[][..], Vec::as_slice),
@@ -103,10 +122,125 @@ pub fn breakdown(signals: &Signals<'_>, a: usize, b: usize, config: &RelatedConf
     Breakdown {
         text,
         entities,
+        neighbourhood: neighbourhood.unwrap_or(0.0),
         topics,
         time,
-        total: combine(text, entity_part, topics, time, config),
+        total: combine(
+            content(text, entity_part, neighbourhood, config),
+            topics,
+            time,
+            config,
+        ),
     }
+}
+
+/// Text cosine, entity cosine, and the entity part of the content score.
+fn content_parts(features: &Features, a: usize, b: usize) -> (f64, f64, f64) {
+    let vector = |idx: usize| features.vectors.get(idx).map_or(&[][..], Vec::as_slice);
+    let text = cosine(vector(a), vector(b));
+    entity_parts(features, a, b, text)
+}
+
+/// The content parts of `a` against each of `others`: the same values as
+/// [`content_parts`], but `a`'s vector is spread into `dense` once, so each
+/// other article costs only its own length.
+fn content_parts_many(
+    features: &Features,
+    a: usize,
+    others: &[u32],
+    dense: &mut [f32],
+) -> Vec<(f64, f64, f64)> {
+    let vector = features.vectors.get(a).map_or(&[][..], Vec::as_slice);
+    for &(id, weight) in vector {
+        dense[id as usize] = weight;
+    }
+    let parts = others
+        .iter()
+        .map(|&other| {
+            let other_vector = features
+                .vectors
+                .get(other as usize)
+                .map_or(&[][..], Vec::as_slice);
+            // Summed in id order over shared ids, exactly as `cosine` does.
+            let mut sum = 0.0f64;
+            for &(id, weight) in other_vector {
+                let mine = dense[id as usize];
+                if mine != 0.0 {
+                    sum += f64::from(mine) * f64::from(weight);
+                }
+            }
+            entity_parts(features, a, other as usize, sum.clamp(0.0, 1.0))
+        })
+        .collect();
+    for &(id, _) in vector {
+        dense[id as usize] = 0.0;
+    }
+    parts
+}
+
+/// Adds the entity cosine and the entity part to a text cosine.
+fn entity_parts(features: &Features, a: usize, b: usize, text: f64) -> (f64, f64, f64) {
+    let entity_vector = |idx: usize| {
+        features
+            .entity_vectors
+            .get(idx)
+            .map_or(&[][..], Vec::as_slice)
+    };
+    let (entities_a, entities_b) = (entity_vector(a), entity_vector(b));
+    let entities = cosine(entities_a, entities_b);
+    // An article without any name says nothing about entities either way:
+    // score it on text alone rather than as "no shared names".
+    let entity_part = if entities_a.is_empty() || entities_b.is_empty() {
+        text
+    } else {
+        entities
+    };
+    (text, entities, entity_part)
+}
+
+/// Every article's neighbourhood: itself (weight 1) and its `n_neighbours`
+/// most similar candidates, weighted by their text-and-entity similarity,
+/// L2-normalised and sorted by index. Two articles whose neighbourhoods
+/// overlap are close to the same stories, which smooths over different
+/// wording the way latent semantic methods do, at the cost of one more pass
+/// over the candidates.
+pub fn neighbourhoods(
+    features: &Features,
+    candidate_lists: &[Vec<u32>],
+    n_neighbours: usize,
+    config: &RelatedConfig,
+) -> Vec<SparseVector> {
+    let n_terms = features.term_labels.len();
+    candidate_lists
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || vec![0f32; n_terms],
+            |dense, (article_idx, list)| {
+                let parts = content_parts_many(features, article_idx, list, dense);
+                let mut near: Vec<(u32, f32)> = list
+                    .iter()
+                    .zip(parts)
+                    .map(|(&other, (text, _, entity_part))| {
+                        (other, content(text, entity_part, None, config) as f32)
+                    })
+                    .filter(|&(_, weight)| weight > 0.0)
+                    .collect();
+                near.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                near.truncate(n_neighbours);
+                near.push((article_idx as u32, 1.0));
+                near.sort_unstable_by_key(|&(idx, _)| idx);
+                let norm = near
+                    .iter()
+                    .map(|&(_, w)| f64::from(w).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                near.iter()
+                    .map(|&(idx, w)| (idx, (f64::from(w) / norm) as f32))
+                    .collect()
+            },
+        )
+        .collect()
 }
 
 /// Jaccard overlap of two sorted, deduplicated topic lists.
@@ -204,24 +338,18 @@ pub struct Candidate {
     pub breakdown: Breakdown,
 }
 
-/// For every article, the articles worth scoring against it (those sharing
+/// For every article, the articles worth scoring against it: those sharing
 /// one of its strongest terms or entities through the inverted index, at
-/// most `n_candidates` of them, most overlap first), scored. Very common
-/// terms are left out of the index, so the work grows with the number of
-/// articles, not with its square.
-pub fn candidates(
-    signals: &Signals<'_>,
-    config: &RelatedConfig,
-    n_candidates: usize,
-) -> Vec<Vec<Candidate>> {
-    let features = signals.features;
+/// most `n_candidates` of them, most overlap first. Very common terms are
+/// left out of the index, so the work grows with the number of articles,
+/// not with its square.
+pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u32>> {
     let n_articles = features.vectors.len();
     // A term in more articles than this is too common to find related
     // stories with: sqrt grows slowly enough to keep the work near-linear.
     let max_postings = ((n_articles as f64).sqrt() * 4.0).max(200.0) as usize;
     let term_index = InvertedIndex::new(&features.vectors, INDEX_TERMS, max_postings);
     let entity_index = InvertedIndex::new(&features.entity_vectors, INDEX_ENTITIES, max_postings);
-
     (0..n_articles)
         .into_par_iter()
         .map_init(
@@ -245,17 +373,53 @@ pub fn candidates(
                 touched.clear();
                 overlap.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 overlap.truncate(n_candidates);
-                overlap
-                    .into_iter()
-                    .map(|(other, _)| Candidate {
+                overlap.into_iter().map(|(other, _)| other).collect()
+            },
+        )
+        .collect()
+}
+
+/// Scores every candidate of every article; drops those scoring 0.
+pub fn score_candidates(
+    signals: &Signals<'_>,
+    candidate_lists: &[Vec<u32>],
+    config: &RelatedConfig,
+) -> Vec<Vec<Candidate>> {
+    let n_terms = signals.features.term_labels.len();
+    candidate_lists
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || vec![0f32; n_terms],
+            |dense, (article_idx, list)| {
+                let parts = content_parts_many(signals.features, article_idx, list, dense);
+                list.iter()
+                    .zip(parts)
+                    .map(|(&other, parts)| Candidate {
                         article_idx: other as usize,
-                        breakdown: breakdown(signals, article_idx, other as usize, config),
+                        breakdown: breakdown_from(
+                            signals,
+                            article_idx,
+                            other as usize,
+                            parts,
+                            config,
+                        ),
                     })
                     .filter(|candidate| candidate.breakdown.total > 0.0)
                     .collect()
             },
         )
         .collect()
+}
+
+/// [`candidate_indices`] then [`score_candidates`].
+pub fn candidates(
+    signals: &Signals<'_>,
+    config: &RelatedConfig,
+    n_candidates: usize,
+) -> Vec<Vec<Candidate>> {
+    let lists = candidate_indices(signals.features, n_candidates);
+    score_candidates(signals, &lists, config)
 }
 
 /// Posting lists of the strongest ids of each vector (compressed rows).
@@ -366,6 +530,7 @@ mod tests {
             features: &features,
             timestamps: &[0, 0],
             topics: &topics,
+            neighbourhoods: &[],
         };
         let scored = breakdown(&signals, 0, 1, &RelatedConfig::default());
         assert_eq!(scored.total, 0.0);
@@ -418,6 +583,7 @@ mod tests {
             features: &features,
             timestamps: &[0, 0, 0],
             topics: &topics,
+            neighbourhoods: &[],
         };
         let found = candidates(&signals, &RelatedConfig::default(), 10);
         assert_eq!(found[0].len(), 1);
@@ -435,6 +601,7 @@ mod tests {
             topic_a in proptest::collection::btree_set("[ab]", 0..3),
             topic_b in proptest::collection::btree_set("[ab]", 0..3),
             text_weight in 0.0f64..2.0,
+            neighbourhood_weight in 0.0f64..2.0,
             entity_weight in 0.0f64..2.0,
             topic_weight in 0.0f64..2.0,
             time_weight in 0.0f64..2.0,
@@ -448,15 +615,17 @@ mod tests {
                 topic_b.into_iter().collect::<Vec<_>>(),
                 Vec::new(),
             ];
-            let signals = Signals { features: &features, timestamps: &[time_a, time_b, 0], topics: &topics };
+            let lists = candidate_indices(&features, 10);
             let config = RelatedConfig {
-                text_weight, entity_weight, topic_weight, time_weight, half_life_days,
+                text_weight, entity_weight, topic_weight, time_weight, half_life_days, neighbourhood_weight,
                 ..RelatedConfig::default()
             };
+            let around = neighbourhoods(&features, &lists, 5, &config);
+            let signals = Signals { features: &features, timestamps: &[time_a, time_b, 0], topics: &topics, neighbourhoods: &around };
             let ab = breakdown(&signals, 0, 1, &config);
             let ba = breakdown(&signals, 1, 0, &config);
             prop_assert_eq!(ab, ba);
-            for part in [ab.text, ab.entities, ab.topics, ab.time, ab.total] {
+            for part in [ab.text, ab.entities, ab.neighbourhood, ab.topics, ab.time, ab.total] {
                 prop_assert!((0.0..=1.0).contains(&part), "{:?}", ab);
             }
             let itself = breakdown(&signals, 0, 0, &config);

@@ -61,6 +61,87 @@ pub struct ThreadReport {
     pub articles: Vec<String>,
 }
 
+/// The article a user means by `key`: its slug, or its source path as
+/// written relative to the site root (`content/2024/vote.md`, with or
+/// without `./`, either slash).
+pub fn find_article(corpus: &Corpus, key: &str) -> Option<usize> {
+    if let Some(idx) = corpus.articles.iter().position(|a| a.slug == key) {
+        return Some(idx);
+    }
+    let wanted = key.replace('\\', "/");
+    let wanted = wanted.trim_start_matches("./");
+    corpus.articles.iter().position(|article| {
+        let path = slash_path(&article.source_path);
+        path == wanted || path.strip_prefix("content/") == Some(wanted)
+    })
+}
+
+fn slash_path(path: &std::path::Path) -> String {
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl std::fmt::Display for Report {
+    /// A readable summary: each article with its topics, related stories
+    /// and thread; then the threads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for article in &self.articles {
+            let topics: Vec<String> = article
+                .topics
+                .iter()
+                .map(|t| {
+                    if t.automatic {
+                        format!("{} (automatic)", t.name)
+                    } else {
+                        t.name.clone()
+                    }
+                })
+                .collect();
+            writeln!(
+                f,
+                "{}  {}",
+                article.date.get(..10).unwrap_or(&article.date),
+                article.slug
+            )?;
+            writeln!(f, "  topics: {}", topics.join(", "))?;
+            if let Some(kept) = &article.duplicate_of {
+                writeln!(f, "  duplicate of: {kept}")?;
+            }
+            if !article.duplicates.is_empty() {
+                writeln!(f, "  also reported as: {}", article.duplicates.join(", "))?;
+            }
+            if let Some(thread) = &article.thread {
+                writeln!(f, "  thread: {thread}")?;
+            }
+            for related in &article.related {
+                let relation = match related.relation {
+                    Relation::EarlierCoverage => "earlier",
+                    Relation::FollowUp => "follow-up",
+                };
+                writeln!(
+                    f,
+                    "  related {:.3} {relation:<9} {}  ({})",
+                    related.score,
+                    related.slug,
+                    related.reasons.join(", ")
+                )?;
+            }
+        }
+        for thread in &self.threads {
+            writeln!(
+                f,
+                "thread {}: {} ({} articles)",
+                thread.id,
+                thread.title,
+                thread.articles.len()
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Rounds a score to 3 decimals for output.
 pub fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
@@ -80,12 +161,7 @@ pub fn report(corpus: &Corpus, analysis: &Analysis) -> Report {
         .iter()
         .zip(&analysis.articles)
         .map(|(article, analysed)| ArticleReport {
-            source_path: article
-                .source_path
-                .components()
-                .map(|part| part.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/"),
+            source_path: slash_path(&article.source_path),
             slug: article.slug.clone(),
             title: article.title.clone(),
             date: article.date.to_rfc3339(),

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::features::{cosine, Features};
+use super::features::Features;
 use super::related::Candidate;
 use super::Thread;
 use crate::config::RelatedConfig;
@@ -69,10 +69,7 @@ pub fn find(
         if root_a == root_b {
             continue;
         }
-        let similarity = cosine(
-            &normalised(groups.centroid(root_a, features)),
-            &normalised(groups.centroid(root_b, features)),
-        );
+        let similarity = groups.similarity(root_a, root_b, features);
         if similarity >= COHESION * config.thread_min_score {
             groups.union(root_a, root_b, features);
         }
@@ -126,6 +123,8 @@ struct Groups {
     /// Per root with more than one member: the summed vector, sorted by id.
     /// A single article's centroid is its own vector, not copied.
     sums: Vec<Option<Vec<(u32, f32)>>>,
+    /// The norm of each merged group's sum, computed once per merge.
+    norms: Vec<Option<f64>>,
 }
 
 impl Groups {
@@ -133,6 +132,7 @@ impl Groups {
         Self {
             parent: (0..n).collect(),
             sums: vec![None; n],
+            norms: vec![None; n],
         }
     }
 
@@ -151,7 +151,52 @@ impl Groups {
         let sum = add(self.centroid(keep, features), self.centroid(gone, features));
         self.parent[gone] = keep;
         self.sums[gone] = None;
+        self.norms[gone] = None;
+        self.norms[keep] = Some(
+            sum.iter()
+                .map(|&(_, w)| f64::from(w).powi(2))
+                .sum::<f64>()
+                .sqrt(),
+        );
         self.sums[keep] = Some(sum);
+    }
+
+    /// Cosine of two groups' centroids. Walks the smaller one and looks its
+    /// ids up in the larger, so joining one article to a long thread costs
+    /// the article's length, not the thread's.
+    fn similarity(&self, a: usize, b: usize, features: &Features) -> f64 {
+        let (x, y) = (self.centroid(a, features), self.centroid(b, features));
+        let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+        let mut dot = 0.0f64;
+        for &(id, weight) in small {
+            if let Ok(pos) = large.binary_search_by_key(&id, |&(other, _)| other) {
+                dot += f64::from(weight) * f64::from(large[pos].1);
+            }
+        }
+        let norm = |v: &[(u32, f32)]| {
+            v.iter()
+                .map(|&(_, w)| f64::from(w).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let denominator = self.norm(a, x, &norm) * self.norm(b, y, &norm);
+        if denominator == 0.0 {
+            0.0
+        } else {
+            (dot / denominator).clamp(0.0, 1.0)
+        }
+    }
+
+    fn norm(
+        &self,
+        root: usize,
+        centroid: &[(u32, f32)],
+        norm: &dyn Fn(&[(u32, f32)]) -> f64,
+    ) -> f64 {
+        match self.norms.get(root).copied().flatten() {
+            Some(value) => value,
+            None => norm(centroid),
+        }
     }
 
     fn centroid<'a>(&'a self, root: usize, features: &'a Features) -> &'a [(u32, f32)] {
@@ -189,19 +234,4 @@ fn add(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
         }
     }
     out
-}
-
-fn normalised(vector: &[(u32, f32)]) -> Vec<(u32, f32)> {
-    let norm = vector
-        .iter()
-        .map(|&(_, w)| f64::from(w).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    if norm == 0.0 {
-        return vector.to_vec();
-    }
-    vector
-        .iter()
-        .map(|&(id, w)| (id, (f64::from(w) / norm) as f32))
-        .collect()
 }
