@@ -93,6 +93,9 @@ pub struct RelatedConfig {
     pub text_weight: f64,
     /// Weight of shared named entities.
     pub entity_weight: f64,
+    /// Weight of shared neighbourhood: how far two articles are similar to
+    /// the same other articles (smooths over different wording).
+    pub neighbourhood_weight: f64,
     /// Weight of shared topics.
     pub topic_weight: f64,
     /// Weight of closeness in time.
@@ -113,8 +116,9 @@ impl Default for RelatedConfig {
             count: 5,
             min_score: 0.12,
             half_life_days: 14.0,
-            text_weight: 0.6,
-            entity_weight: 0.25,
+            text_weight: 0.4,
+            entity_weight: 0.1,
+            neighbourhood_weight: 0.5,
             topic_weight: 0.1,
             time_weight: 0.05,
             thread_min_score: 0.3,
@@ -380,6 +384,7 @@ impl Config {
                     ("thread_window_days", related.thread_window_days),
                     ("text_weight", related.text_weight),
                     ("entity_weight", related.entity_weight),
+                    ("neighbourhood_weight", related.neighbourhood_weight),
                     ("topic_weight", related.topic_weight),
                     ("time_weight", related.time_weight),
                 ] {

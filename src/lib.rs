@@ -264,6 +264,36 @@ fn report_of(generated: &Generated, started: Instant) -> Report {
     }
 }
 
+/// A site's settings and articles, loaded for inspection (`digest explain`,
+/// `digest analyse`) without rendering.
+#[derive(Debug)]
+pub struct LoadedSite {
+    /// The settings in force.
+    pub config: Config,
+    /// The articles.
+    pub corpus: content::Corpus,
+    /// Warnings found while loading.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads `site.toml` and the articles of the site in `root`.
+///
+/// Errs, like [`generate`], with every problem found when an input has an
+/// error.
+pub fn load_site(root: &Path, include_drafts: bool) -> Result<LoadedSite, Error> {
+    let config = Config::load(root)?;
+    let (corpus, mut diagnostics) = content::load(root, &config, include_drafts);
+    diagnostics.sort();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Error::Input(diagnostics));
+    }
+    Ok(LoadedSite {
+        config,
+        corpus,
+        warnings: diagnostics,
+    })
+}
+
 /// `path` relative to `root` when it is inside it, for messages.
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()

@@ -133,9 +133,47 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 },
             }
         }
-        Command::Explain(_) | Command::Analyse(_) => {
-            eprintln!("error: this command is not available yet");
-            Ok(ExitCode::from(2))
+        Command::Explain(args) => {
+            let site = digest_site::load_site(&root, false)?;
+            let find = |key: &str| {
+                let found = digest_site::analyse::report::find_article(&site.corpus, key);
+                if found.is_none() {
+                    eprintln!(
+                        "error: no article has the slug or source path `{key}`; run `digest analyse` to list them"
+                    );
+                }
+                found
+            };
+            let (Some(first), Some(second)) = (find(&args.first), find(&args.second)) else {
+                return Ok(ExitCode::from(2));
+            };
+            match digest_site::analyse::explain(&site.corpus, &site.config, first, second) {
+                Some(explanation) => {
+                    println!("{explanation}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Ok(ExitCode::from(2)),
+            }
+        }
+        Command::Analyse(args) => {
+            let site = digest_site::load_site(&root, args.drafts)?;
+            for warning in &site.warnings {
+                eprintln!("{warning}");
+            }
+            let analysis = digest_site::analyse::run(&site.corpus, &site.config);
+            let report = digest_site::analyse::report::report(&site.corpus, &analysis);
+            if args.json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(json) => println!("{json}"),
+                    Err(err) => {
+                        eprintln!("error: could not write the analysis as JSON: {err}");
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            } else {
+                print!("{report}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
