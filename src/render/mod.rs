@@ -258,7 +258,10 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(idx, t)| (t.slug.as_str(), idx))
             .collect();
+        // Every page build (a partial one in `digest serve` too) needs all
+        // cards; building them is the renderer's largest fixed cost.
         let cards = (0..data.corpus.articles.len())
+            .into_par_iter()
             .map(|idx| card(data, urls, &topic_idx_of, idx))
             .collect();
         let mut renderer = Self {
@@ -271,7 +274,7 @@ impl<'a> Renderer<'a> {
             cards,
             sitemap_parts: 0,
         };
-        let n_urls = renderer.sitemap_urls().len();
+        let n_urls = renderer.sitemap_len();
         renderer.sitemap_parts = if n_urls > SITEMAP_LIMIT {
             n_urls.div_ceil(SITEMAP_LIMIT)
         } else {
@@ -1077,6 +1080,23 @@ impl<'a> Renderer<'a> {
         self.file("feed.xml", &feed_location, meta, &Feed { feed: view })
     }
 
+    /// How many URLs [`Renderer::sitemap_urls`] lists, counted rather than
+    /// built: only the sitemap pages need the list, and at 100,000 articles
+    /// it is that many strings.
+    fn sitemap_len(&self) -> usize {
+        let digest = self.data.digest;
+        3 + digest.listed.len()
+            + digest
+                .topics
+                .iter()
+                .map(|t| self.topic_pages(t.article_indices.len()))
+                .sum::<usize>()
+            + digest.days.len()
+            + digest.weeks.len()
+            + digest.months.len()
+            + self.data.analysis.threads.len()
+    }
+
     /// Every page worth indexing: listed articles, lists, days, weeks,
     /// months, threads.
     fn sitemap_urls(&self) -> Vec<SitemapUrl> {
@@ -1670,6 +1690,22 @@ mod tests {
             "{archive}"
         );
         assert!(archive.contains("<a href=\"/news/days/2025-03-04/\" title=\"2 articles\"><time datetime=\"2025-03-04\">4</time></a>"));
+    }
+
+    #[test]
+    fn the_sitemap_count_matches_its_list() {
+        let (config, corpus, analysis) = sample();
+        let digest = crate::group::run(&corpus, &analysis, &config);
+        let data = SiteData {
+            config: &config,
+            corpus: &corpus,
+            analysis: &analysis,
+            digest: &digest,
+        };
+        let theme = Theme::default_theme();
+        let options = RenderOptions::default();
+        let renderer = Renderer::new(data, &theme, &options);
+        assert_eq!(renderer.sitemap_urls().len(), renderer.sitemap_len());
     }
 
     #[test]

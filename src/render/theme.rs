@@ -587,7 +587,10 @@ mod tests {
             escape_html("<a href=\"/x/\">&'"),
             "&lt;a href=&quot;/x/&quot;&gt;&amp;&#39;"
         );
-        assert_eq!(escape_html("Zürich <b>ü</b>"), "Zürich &lt;b&gt;ü&lt;/b&gt;");
+        assert_eq!(
+            escape_html("Zürich <b>ü</b>"),
+            "Zürich &lt;b&gt;ü&lt;/b&gt;"
+        );
         assert_eq!(escape_html("plain"), "plain");
     }
 }
