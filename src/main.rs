@@ -50,7 +50,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     );
                 }
             }
-            println!("{}", summary("built", &report));
+            print_out(&format!("{}\n", summary("built", &report)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
@@ -61,7 +61,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             };
             let report = digest_site::check(&options)?;
             print_warnings(&report);
-            println!("{}", summary("checked", &report));
+            print_out(&format!("{}\n", summary("checked", &report)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Init(args) => {
@@ -149,7 +149,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             };
             match digest_site::analyse::explain(&site.corpus, &site.config, first, second) {
                 Some(explanation) => {
-                    println!("{explanation}");
+                    print_out(&format!("{explanation}\n"));
                     Ok(ExitCode::SUCCESS)
                 }
                 None => Ok(ExitCode::from(2)),
@@ -164,14 +164,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let report = digest_site::analyse::report::report(&site.corpus, &analysis);
             if args.json {
                 match serde_json::to_string_pretty(&report) {
-                    Ok(json) => println!("{json}"),
+                    Ok(json) => print_out(&format!("{json}\n")),
                     Err(err) => {
                         eprintln!("error: could not write the analysis as JSON: {err}");
                         return Ok(ExitCode::from(1));
                     }
                 }
             } else {
-                print!("{report}");
+                print_out(&report.to_string());
             }
             Ok(ExitCode::SUCCESS)
         }
