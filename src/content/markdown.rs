@@ -121,13 +121,30 @@ pub fn render(body: &str, boilerplate: &[Regex], given_title: Option<&str>) -> M
         plain.push_str(&block.text);
     }
     let mut html = String::with_capacity(body.len() + body.len() / 4);
-    pulldown_cmark::html::push_html(&mut html, blocks.into_iter().flat_map(|b| b.events));
+    let events = blocks
+        .into_iter()
+        .flat_map(|b| b.events)
+        .map(prefix_footnote_ids);
+    pulldown_cmark::html::push_html(&mut html, events);
 
     MarkdownDoc {
         title,
         html,
         text: plain,
         first_paragraph,
+    }
+}
+
+/// pulldown-cmark uses a footnote's label as its HTML id, so `[^main]`
+/// would clash with the page's own `id="main"`; a prefix keeps footnote ids
+/// apart from the theme's.
+fn prefix_footnote_ids(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::FootnoteReference(label) => Event::FootnoteReference(format!("fn-{label}").into()),
+        Event::Start(Tag::FootnoteDefinition(label)) => {
+            Event::Start(Tag::FootnoteDefinition(format!("fn-{label}").into()))
+        }
+        other => other,
     }
 }
 
@@ -235,6 +252,14 @@ mod tests {
             .case_insensitive(true)
             .build()
             .unwrap()]
+    }
+
+    #[test]
+    fn footnote_ids_cannot_clash_with_the_page() {
+        let doc = render("Text.[^main]\n\n[^main]: The note.\n", &[], Some("T"));
+        assert!(doc.html.contains("id=\"fn-main\""), "{}", doc.html);
+        assert!(doc.html.contains("href=\"#fn-main\""), "{}", doc.html);
+        assert!(!doc.html.contains("id=\"main\""), "{}", doc.html);
     }
 
     #[test]

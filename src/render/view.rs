@@ -123,12 +123,15 @@ pub struct DateView {
 }
 
 impl DateView {
-    /// A point in time, shown in the site's time zone.
+    /// A point in time, shown in the site's time zone. Midnight exactly is
+    /// what a date without a time (front matter `2025-03-04`, a file name,
+    /// a folder path) becomes, so no time of day is shown for it.
     pub fn of_time(time: DateTime<FixedOffset>, tz: chrono_tz::Tz) -> Self {
         let local = time.with_timezone(&tz);
         let mut view = Self::of_day(local.date_naive());
         view.iso = time.to_rfc3339_opts(SecondsFormat::Secs, true);
-        view.time = Some(local.format("%H:%M").to_string());
+        view.time =
+            (local.time() != chrono::NaiveTime::MIN).then(|| local.format("%H:%M").to_string());
         view
     }
 
