@@ -28,6 +28,23 @@ use crate::error::Diagnostic;
 use crate::render::Page;
 use crate::BuildOptions;
 
+/// Prints a line on stdout. Unlike `println!` it cannot panic: when the
+/// terminal or pipe is gone, the preview keeps serving.
+macro_rules! out_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Prints a line on stderr, as [`out_line`] does on stdout.
+macro_rules! err_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod http;
 pub mod reload;
 pub mod site;
@@ -91,17 +108,17 @@ pub struct Server {
 /// problems shown instead.
 pub fn run(options: &ServeOptions) -> anyhow::Result<()> {
     let server = start_with(options, true)?;
-    println!("serving at {} (press Ctrl-C to stop)", server.url());
+    out_line!("serving at {} (press Ctrl-C to stop)", server.url());
     if options.open {
         if let Err(err) = opener::open(server.url()) {
-            eprintln!(
+            err_line!(
                 "warning: could not open a browser ({err}); open {} yourself",
                 server.url()
             );
         }
     }
     server.wait();
-    println!("stopped");
+    out_line!("stopped");
     Ok(())
 }
 
@@ -123,7 +140,7 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
         crate::Config::load(&root)?;
     }
     if !options.bind.is_loopback() {
-        eprintln!(
+        err_line!(
             "warning: `--bind {}` makes the preview reachable from other machines; use `--bind 127.0.0.1` to keep it local",
             options.bind
         );
@@ -131,7 +148,7 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
     let (listener, moved_from) = bind(options.bind, options.port)?;
     let address = listener.local_addr()?;
     if let Some(asked) = moved_from {
-        eprintln!(
+        err_line!(
             "port {asked} is in use; serving on port {} instead",
             address.port()
         );
@@ -283,7 +300,7 @@ fn serve_until_stopped(
         let listener = match tokio::net::TcpListener::from_std(listener) {
             Ok(listener) => listener,
             Err(err) => {
-                eprintln!("error: cannot serve: {err}");
+                err_line!("error: cannot serve: {err}");
                 state.stop();
                 return;
             }
@@ -307,7 +324,7 @@ fn serve_until_stopped(
         tokio::select! {
             result = server => {
                 if let Err(err) = result {
-                    eprintln!("error: the server stopped: {err}");
+                    err_line!("error: the server stopped: {err}");
                 }
             }
             () = deadline => {}
@@ -527,9 +544,9 @@ impl Rebuilder {
                     message,
                 );
                 if trigger == Trigger::First {
-                    println!("built {n_files} files in {} ms", elapsed.as_millis());
+                    out_line!("built {n_files} files in {} ms", elapsed.as_millis());
                 } else if trigger == Trigger::Settle {
-                    println!(
+                    out_line!(
                         "related stories and threads brought up to date in {} ms, {} file{} changed",
                         elapsed.as_millis(),
                         changed.len(),
@@ -542,7 +559,7 @@ impl Rebuilder {
                         Work::Render => "re-rendered",
                         Work::Full => "full build",
                     };
-                    println!(
+                    out_line!(
                         "{}: rebuilt in {} ms ({how}), {} file{} changed{}",
                         describe(&self.root, batch),
                         elapsed.as_millis(),
@@ -559,9 +576,9 @@ impl Rebuilder {
             Err(error) => {
                 let problems = Problem::list(&error);
                 for problem in &problems {
-                    eprintln!("{}", problem.text);
+                    err_line!("{}", problem.text);
                 }
-                eprintln!(
+                err_line!(
                     "error: the build failed; {} (fix the file and it rebuilds by itself)",
                     if current.built {
                         "the last good site is still served"
@@ -806,9 +823,9 @@ impl Rebuilder {
             Err(diagnostics) => {
                 let problems = Problem::list(&crate::Error::Input(diagnostics));
                 for problem in &problems {
-                    eprintln!("{}", problem.text);
+                    err_line!("{}", problem.text);
                 }
-                eprintln!("error: the build failed; the last good site is still served (fix the file and it rebuilds by itself)");
+                err_line!("error: the build failed; the last good site is still served (fix the file and it rebuilds by itself)");
                 // Only a whole render tells when a template is fixed.
                 self.failed = Some(Work::Render);
                 state.publish(
@@ -827,7 +844,7 @@ impl Rebuilder {
     fn show_warnings(&mut self, warnings: &[Diagnostic]) {
         let now: BTreeSet<String> = warnings.iter().map(ToString::to_string).collect();
         for warning in now.difference(&self.shown_warnings) {
-            eprintln!("{warning}");
+            err_line!("{warning}");
         }
         self.shown_warnings = now;
     }
