@@ -149,7 +149,7 @@ pub struct TopicsConfig {
 impl Default for TopicsConfig {
     fn default() -> Self {
         Self {
-            min_similarity: 0.1,
+            min_similarity: 0.05,
             automatic: true,
             max_automatic: 15,
             min_size: 3,
@@ -201,7 +201,7 @@ impl Config {
             }
             Err(err) => return Err(Error::io(&path, err)),
         };
-        Config::parse(&text).map_err(|list| Error::Input(list))
+        Config::parse(&text).map_err(Error::Input)
     }
 
     /// Parses the text of `site.toml` (no IO). Every problem found is returned,
@@ -209,7 +209,14 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         let raw: RawConfig = toml::from_str(text).map_err(|err| {
             let line = err.span().map(|span| line_of_offset(text, span.start));
-            let message = clean_toml_message(err.message());
+            let mut message = clean_toml_message(err.message());
+            // A type error names the type but not the key; the key is the
+            // one on the offending line, which is what the user must fix.
+            if let Some(key) = line.and_then(|line| key_on_line(text, line)) {
+                if !message.contains(&format!("`{key}`")) {
+                    message = format!("`{key}`: {message}");
+                }
+            }
             vec![Diagnostic {
                 path: PathBuf::from(CONFIG_FILE),
                 line,
@@ -425,7 +432,6 @@ impl Config {
 
         let output_dir = PathBuf::from(raw.output_dir.unwrap_or_else(|| "public".into()));
 
-        drop(problem);
         if !problems.is_empty() {
             problems.sort();
             return Err(problems);
@@ -450,6 +456,27 @@ impl Config {
             extra: raw.extra,
         })
     }
+}
+
+/// The key of a `key = value` line (1-based), with its table prefix
+/// (`related.count`) when the line sits in a `[table]`.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (key, _) = lines.get(line.checked_sub(1)?)?.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('#') || key.starts_with('[') {
+        return None;
+    }
+    let table = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_string());
+    Some(match table {
+        Some(table) if !table.is_empty() => format!("{table}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 fn compile_pattern(pattern: &str) -> Result<regex::Regex, regex::Error> {
@@ -554,6 +581,9 @@ mod tests {
     fn wrong_type_names_line() {
         let err = Config::parse(&format!("{MINIMAL}paginate = \"ten\"\n")).unwrap_err();
         assert_eq!(err[0].line, Some(3));
+        assert!(err[0].message.starts_with("`paginate`"), "{}", err[0].message);
+        let err = Config::parse(&format!("{MINIMAL}[related]\ncount = \"five\"\n")).unwrap_err();
+        assert!(err[0].message.starts_with("`related.count`"), "{}", err[0].message);
     }
 
     #[test]

@@ -34,15 +34,24 @@ pub type SparseVector = Vec<(u32, f32)>;
 /// At most this many articles train the k-means centroids; the rest are only
 /// assigned. News topics are broad, so a few thousand articles pin the
 /// centroids down as well as all of them would, at a fraction of the cost.
-pub const TRAINING_SAMPLE: usize = 4000;
+pub const TRAINING_SAMPLE: usize = 3000;
 
 /// How many k-means runs (each from its own seeded start) are tried; the one
 /// whose articles sit closest to their centroids wins. One run can get stuck
 /// with two centroids in one real topic; the best of a few rarely does.
-const RESTARTS: u64 = 3;
+const RESTARTS: u64 = 2;
+
+/// For clustering, an article keeps only its strongest terms (renormalised):
+/// what a story is about shows in its top few dozen terms, and the tail
+/// would cost time on every k-means pass without moving it.
+const CLUSTER_TERMS: usize = 100;
+
+/// An article is in known territory when its group of similar articles is
+/// tagged by hand at least this share of the site's overall rate.
+const KNOWN_SHARE: f64 = 0.5;
 
 /// Lloyd iterations per run at most (it usually settles well before).
-const MAX_ITERATIONS: usize = 25;
+const MAX_ITERATIONS: usize = 20;
 
 /// A hand-written topic's centroid keeps only its strongest terms: the weak
 /// tail (words every topic shares) barely moves a cosine but would make
@@ -104,11 +113,23 @@ pub fn assign(
         return result;
     }
 
-    // Step 1: join the closest hand-written topic.
+    // Step 1: join the closest hand-written topic, if the article is in
+    // known territory at all.
     let existing = TopicIndex::new(&vectors, given_topics, n_terms);
+    let known = if existing.names.is_empty() {
+        vec![false; n_articles]
+    } else {
+        known_territory(&vectors, given_topics, n_terms, settings)
+    };
     let joined: Vec<Option<usize>> = unlabelled
         .par_iter()
-        .map(|&article_idx| existing.closest(&vectors[article_idx], settings.min_similarity))
+        .map(|&article_idx| {
+            if known[article_idx] {
+                existing.closest(&vectors[article_idx], settings.min_similarity)
+            } else {
+                None
+            }
+        })
         .collect();
     let mut leftover = Vec::new();
     for (&article_idx, topic) in unlabelled.iter().zip(&joined) {
@@ -269,9 +290,12 @@ struct Compact {
 
 impl Compact {
     fn new(vectors: &[SparseVector], articles: &[usize], n_terms: usize) -> Compact {
+        // The vocabulary is that of the training sample: a term no training
+        // article has gets no weight in any centroid, so keeping it would
+        // only make every centroid bigger.
         let mut document_frequency = vec![0u32; n_terms];
-        for &article_idx in articles {
-            for &(term, _) in &vectors[article_idx] {
+        for position in sample_positions(articles.len()) {
+            for &(term, _) in &vectors[articles[position]] {
                 document_frequency[term as usize] += 1;
             }
         }
@@ -284,15 +308,35 @@ impl Compact {
             }
         }
         let vectors = articles
-            .iter()
+            .par_iter()
             .map(|&article_idx| {
-                vectors[article_idx]
+                let mut kept: Vec<(u32, f32)> = vectors[article_idx]
                     .iter()
                     .filter_map(|&(term, weight)| {
                         let id = compact_id[term as usize];
                         (id != u32::MAX).then_some((id, weight))
                     })
-                    .collect()
+                    .collect();
+                if kept.len() > CLUSTER_TERMS {
+                    // A partial selection, not a sort: this runs on every
+                    // article. Strongest first, ties by term id, so the cut
+                    // is the same on every run.
+                    kept.select_nth_unstable_by(CLUSTER_TERMS - 1, |a, b| {
+                        b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+                    });
+                    kept.truncate(CLUSTER_TERMS);
+                    kept.sort_unstable_by_key(|(term, _)| *term);
+                }
+                let norm = kept
+                    .iter()
+                    .map(|(_, w)| f64::from(*w) * f64::from(*w))
+                    .sum::<f64>()
+                    .sqrt();
+                if norm > 0.0 {
+                    kept.iter_mut()
+                        .for_each(|(_, w)| *w = (f64::from(*w) / norm) as f32);
+                }
+                kept
             })
             .collect();
         Compact {
@@ -453,7 +497,14 @@ fn kmeans(
         let assigned = centroids.assign(vectors);
         objective = assigned.iter().map(|(_, s)| f64::from(*s)).sum();
         let new_labels: Vec<usize> = assigned.iter().map(|(label, _)| *label).collect();
-        if new_labels == labels {
+        let changed = new_labels
+            .iter()
+            .zip(&labels)
+            .filter(|(new, old)| new != old)
+            .count();
+        // Settled: at most one article in a thousand still moves, which
+        // would not change any topic's name or its bulk.
+        if changed * 1000 <= vectors.len() {
             break;
         }
         labels = new_labels;
@@ -481,6 +532,87 @@ fn kmeans(
     (centroids, objective)
 }
 
+/// The positions of the k-means training sample among `n` articles.
+fn sample_positions(n: usize) -> Vec<usize> {
+    // Evenly spaced rather than the first N: an archive is in date order,
+    // and the newest months should shape the topics as much as the oldest.
+    if n > TRAINING_SAMPLE {
+        (0..TRAINING_SAMPLE)
+            .map(|i| i * n / TRAINING_SAMPLE)
+            .collect()
+    } else {
+        (0..n).collect()
+    }
+}
+
+/// Spherical k-means centroids of `vectors` (the best of [`RESTARTS`]
+/// seeded runs on an evenly spaced sample of at most [`TRAINING_SAMPLE`]).
+fn fit(vectors: &[&[(u32, f32)]], k: usize, n_terms: usize) -> Option<Centroids> {
+    let sample: Vec<&[(u32, f32)]> = sample_positions(vectors.len())
+        .into_iter()
+        .map(|position| vectors[position])
+        .filter(|vector| !vector.is_empty())
+        .collect();
+    if sample.is_empty() {
+        return None;
+    }
+    let mut best: Option<(Centroids, f64)> = None;
+    for restart in 0..RESTARTS {
+        let mut rng = SplitMix64(0x5EED_D16E_0000 + restart);
+        let (centroids, objective) = kmeans(&sample, k.min(sample.len()), n_terms, &mut rng);
+        if best.as_ref().is_none_or(|(_, top)| objective > *top) {
+            best = Some((centroids, objective));
+        }
+    }
+    best.map(|(centroids, _)| centroids)
+}
+
+/// Which articles lie in known territory: in a group of similar articles
+/// (k-means over the whole site) where hand-written topics are at least
+/// half as common as on the site overall.
+///
+/// A cosine to a topic centroid alone cannot tell "a less typical article
+/// of this topic" from "an article of a subject no topic covers": both sit
+/// at similar, low cosines. The company an article keeps can: sport
+/// articles on a site whose editors only tag politics and business group
+/// with other untagged sport articles, so they make a topic of their own
+/// instead of being forced into the closest tagged one.
+fn known_territory(
+    vectors: &[SparseVector],
+    given_topics: &[Vec<String>],
+    n_terms: usize,
+    settings: &crate::config::TopicsConfig,
+) -> Vec<bool> {
+    let articles: Vec<usize> = (0..vectors.len())
+        .filter(|&article_idx| !vectors[article_idx].is_empty())
+        .collect();
+    let mut known = vec![false; vectors.len()];
+    if articles.is_empty() {
+        return known;
+    }
+    let compact = Compact::new(vectors, &articles, n_terms);
+    let all: Vec<&[(u32, f32)]> = compact.vectors.iter().map(Vec::as_slice).collect();
+    let k = cluster_count(articles.len(), settings.max_automatic, settings.min_size);
+    let Some(centroids) = fit(&all, k, compact.n_terms()) else {
+        return known;
+    };
+    let assigned = centroids.assign(&all);
+    let mut members = vec![0usize; centroids.k];
+    let mut tagged = vec![0usize; centroids.k];
+    for (&article_idx, &(label, _)) in articles.iter().zip(&assigned) {
+        members[label] += 1;
+        if !given_topics[article_idx].is_empty() {
+            tagged[label] += 1;
+        }
+    }
+    let site_share = tagged.iter().sum::<usize>() as f64 / articles.len() as f64;
+    for (&article_idx, &(label, _)) in articles.iter().zip(&assigned) {
+        let share = tagged[label] as f64 / members[label].max(1) as f64;
+        known[article_idx] = share >= KNOWN_SHARE * site_share;
+    }
+    known
+}
+
 /// Groups the `articles` into new topics (see the module documentation).
 fn cluster(
     vectors: &[SparseVector],
@@ -492,32 +624,10 @@ fn cluster(
 ) -> Vec<Cluster> {
     let compact = Compact::new(vectors, articles, n_terms);
     let all: Vec<&[(u32, f32)]> = compact.vectors.iter().map(Vec::as_slice).collect();
-    let k = cluster_count(articles.len(), max_topics, min_size);
-
-    // Evenly spaced rather than the first N: an archive is in date order,
-    // and the newest months should shape the topics as much as the oldest.
-    let sample: Vec<&[(u32, f32)]> = if all.len() > TRAINING_SAMPLE {
-        (0..TRAINING_SAMPLE)
-            .map(|i| all[i * all.len() / TRAINING_SAMPLE])
-            .filter(|vector| !vector.is_empty())
-            .collect()
-    } else {
-        all.iter().copied().filter(|v| !v.is_empty()).collect()
-    };
-    if sample.is_empty() {
-        return Vec::new();
-    }
-
-    let mut best: Option<(Centroids, f64)> = None;
-    for restart in 0..RESTARTS {
-        let mut rng = SplitMix64(0x5EED_D16E_0000 + restart);
-        let (centroids, objective) =
-            kmeans(&sample, k.min(sample.len()), compact.n_terms(), &mut rng);
-        if best.as_ref().is_none_or(|(_, top)| objective > *top) {
-            best = Some((centroids, objective));
-        }
-    }
-    let Some((mut centroids, _)) = best else {
+    // One topic is kept free for `default_topic`, which the articles that
+    // fit no group get, so the site never has more than `max_topics`.
+    let k = cluster_count(articles.len(), max_topics.saturating_sub(1), min_size);
+    let Some(mut centroids) = fit(&all, k, compact.n_terms()) else {
         return Vec::new();
     };
 
@@ -545,13 +655,22 @@ fn cluster(
         if !alive.iter().any(|&a| a) {
             return Vec::new();
         }
-        assigned = centroids.assign(&all);
+        // Only the dissolved group's articles move; the rest keep their
+        // (still best) group, so there is no need to score them again.
+        let moved: Vec<usize> = (0..assigned.len())
+            .filter(|&position| assigned[position].0 == dead)
+            .collect();
+        let moved_vectors: Vec<&[(u32, f32)]> = moved.iter().map(|&p| all[p]).collect();
+        for (position, scored) in moved.into_iter().zip(centroids.assign(&moved_vectors)) {
+            assigned[position] = scored;
+        }
     }
 
+    // Members as positions in `articles` (and so in `all`).
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); centroids.k];
     for (position, &(label, score)) in assigned.iter().enumerate() {
         if alive[label] && f64::from(score) >= min_similarity && score > 0.0 {
-            members[label].push(articles[position]);
+            members[label].push(position);
         }
     }
 
@@ -573,34 +692,34 @@ fn cluster(
     background
         .iter_mut()
         .for_each(|w| *w /= vectors.len().max(1) as f64);
-    let mut position_of = BTreeMap::new();
-    for (position, &article_idx) in articles.iter().enumerate() {
-        position_of.insert(article_idx, position);
-    }
-
     let mut clusters: Vec<Cluster> = members
-        .into_iter()
+        .into_par_iter()
         .filter(|group| !group.is_empty())
         .map(|group| {
-            let mut mean: BTreeMap<u32, f64> = BTreeMap::new();
-            for article_idx in &group {
-                for &(term, weight) in all[position_of[article_idx]] {
-                    *mean.entry(term).or_default() += f64::from(weight);
+            let mut total = vec![0.0f64; compact.n_terms()];
+            for &position in &group {
+                for &(term, weight) in all[position] {
+                    total[term as usize] += f64::from(weight);
                 }
             }
             let size = group.len() as f64;
-            let mut scored: Vec<(f64, u32)> = mean
-                .into_iter()
-                .map(|(term, total)| {
-                    let m = total / size;
-                    let ratio = m / background[term as usize].max(f64::MIN_POSITIVE);
-                    (m * ratio.ln_1p(), compact.original[term as usize])
+            let mut scored: Vec<(f64, u32)> = total
+                .iter()
+                .enumerate()
+                .filter(|(_, sum)| **sum > 0.0)
+                .map(|(term, sum)| {
+                    let mean = sum / size;
+                    let ratio = mean / background[term].max(f64::MIN_POSITIVE);
+                    (mean * ratio.ln_1p(), compact.original[term])
                 })
                 .filter(|(score, _)| *score > 0.0)
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             Cluster {
-                members: group,
+                members: group
+                    .into_iter()
+                    .map(|position| articles[position])
+                    .collect(),
                 top_terms: scored.into_iter().take(12).map(|(_, term)| term).collect(),
             }
         })
