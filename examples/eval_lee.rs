@@ -41,7 +41,7 @@ fn main() -> ExitCode {
                     weighting.entity_alias = value.parse().unwrap_or(0.5);
                 } else if let Some(value) = other.strip_prefix("--max-terms=") {
                     weighting.max_terms = value.parse().unwrap_or(200);
-                } else {
+                } else if !other.starts_with("--") {
                     dir = Some(PathBuf::from(other));
                 }
             }
@@ -136,10 +136,33 @@ fn run(
     // time and topic parts, which leaves the correlation to the content.
     let timestamps = vec![0i64; n];
     let topics = vec![Vec::new(); n];
-    let config = RelatedConfig::default();
+    let mut config = RelatedConfig::default();
+    let mut n_candidates = 30;
+    let mut n_neighbours = N_NEIGHBOURS;
+    let mut neighbour_config = config.clone();
+    // Variations for exploring (`--weights=T,E,N`, `--candidates=K`,
+    // `--neighbours=K`, `--neighbour-text-only`); the defaults are the site's.
+    for arg in std::env::args() {
+        if let Some(value) = arg.strip_prefix("--weights=") {
+            let parts: Vec<f64> = value.split(',').filter_map(|v| v.parse().ok()).collect();
+            if let [text, entity, neighbourhood] = parts[..] {
+                config.text_weight = text;
+                config.entity_weight = entity;
+                config.neighbourhood_weight = neighbourhood;
+                neighbour_config = config.clone();
+            }
+        } else if let Some(value) = arg.strip_prefix("--candidates=") {
+            n_candidates = value.parse().unwrap_or(n_candidates);
+        } else if let Some(value) = arg.strip_prefix("--neighbours=") {
+            n_neighbours = value.parse().unwrap_or(n_neighbours);
+        }
+    }
+    if std::env::args().any(|arg| arg == "--neighbour-text-only") {
+        neighbour_config.entity_weight = 0.0;
+    }
     // The same candidate search and neighbourhoods as the site.
-    let lists = candidate_indices(&features, 30);
-    let around = neighbourhoods(&features, &lists, N_NEIGHBOURS, &config);
+    let lists = candidate_indices(&features, n_candidates);
+    let around = neighbourhoods(&features, &lists, n_neighbours, &neighbour_config);
     let signals = Signals {
         features: &features,
         timestamps: &timestamps,

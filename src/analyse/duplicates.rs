@@ -16,7 +16,7 @@ use super::text::{for_each_word, normalise_word, LanguageTools};
 /// `duplicate_min_similarity` similar have their bodies compared: a cheap
 /// filter before the exact check (headlines, weighted into the vectors,
 /// differ between outlets more than bodies do).
-const PREFILTER: f64 = 0.5;
+const PREFILTER: f64 = 0.6;
 
 /// The shorter of two copies has at least this share of the longer one's
 /// words: an article quoting a wire story in full is more than a copy.
@@ -48,6 +48,7 @@ pub fn find(
                 // The candidate's text cosine is the vectors' cosine,
                 // already computed: checked first, it skips most pairs.
                 && candidate.breakdown.text >= PREFILTER * min_similarity
+                && same_names(features, candidate, earlier, later, min_similarity)
                 && might_be_copy(features, earlier, later, min_similarity)
                 && body_is_copy(documents, &mut bodies, earlier, later, min_similarity)
             {
@@ -65,6 +66,32 @@ pub fn find(
     }
     duplicate_of
 }
+
+/// Copies of one story name the same people and places: entity vectors
+/// (taken from bodies only) must be nearly as similar as the bodies. This
+/// keeps the exact body check to a few pairs even in a corpus full of
+/// follow-ups of one story.
+fn same_names(
+    features: &Features,
+    candidate: &Candidate,
+    a: usize,
+    b: usize,
+    min_similarity: f64,
+) -> bool {
+    let has_names = |idx: usize| {
+        features
+            .entity_vectors
+            .get(idx)
+            .is_some_and(|v| !v.is_empty())
+    };
+    if !has_names(a) || !has_names(b) {
+        return true;
+    }
+    candidate.breakdown.entities >= NAMES_PREFILTER * min_similarity
+}
+
+/// See [`same_names`].
+const NAMES_PREFILTER: f64 = 0.8;
 
 /// The cheap part of the test: similar length and similar vectors.
 fn might_be_copy(features: &Features, a: usize, b: usize, min_similarity: f64) -> bool {

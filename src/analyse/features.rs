@@ -9,11 +9,11 @@
 //! vocabulary whose ids follow the sorted stems, so the result does not
 //! depend on the number of threads.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::text::{entities_in, for_each_word, normalise_word, LanguageTools, Word};
+use super::text::{entities_in, for_each_word, normalise_word, FastMap, LanguageTools, Word};
 use super::topics::SparseVector;
 
 /// Articles per unit of parallel work. Fixed, so that results never depend
@@ -195,9 +195,9 @@ pub fn shared(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
 #[derive(Default)]
 struct LocalVocabulary {
     keys: Vec<String>,
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     /// Per local id: written form → count.
-    forms: Vec<HashMap<String, u32>>,
+    forms: Vec<FastMap<String, u32>>,
 }
 
 impl LocalVocabulary {
@@ -209,7 +209,7 @@ impl LocalVocabulary {
         let id = self.keys.len() as u32;
         self.keys.push(key.to_owned());
         self.ids.insert(key.to_owned(), id);
-        self.forms.push(HashMap::new());
+        self.forms.push(FastMap::default());
         id
     }
 
@@ -267,9 +267,9 @@ impl Chunk {
         };
         // Word caches per language: the same spelling may be a stop word in
         // one language and a content word in another.
-        let mut caches: BTreeMap<&'static str, HashMap<String, WordEntry>> = BTreeMap::new();
+        let mut caches: BTreeMap<&'static str, FastMap<String, WordEntry>> = BTreeMap::new();
         let mut buffer = String::new();
-        let mut counts: HashMap<u32, f32> = HashMap::new();
+        let mut counts: FastMap<u32, f32> = FastMap::default();
         let mut body_words: Vec<Word<'_>> = Vec::new();
         for document in documents {
             let tools = LanguageTools::for_code(document.lang);
@@ -367,7 +367,7 @@ fn lead_end(text: &str) -> usize {
         .map_or(text.len(), |idx| start + idx)
 }
 
-fn sorted_counts(counts: &HashMap<u32, f32>) -> Vec<(u32, f32)> {
+fn sorted_counts(counts: &FastMap<u32, f32>) -> Vec<(u32, f32)> {
     let mut out: Vec<(u32, f32)> = counts.iter().map(|(&id, &count)| (id, count)).collect();
     out.sort_unstable_by_key(|&(id, _)| id);
     out
@@ -381,7 +381,7 @@ fn merge_vocabulary<'a>(
     let vocabularies: Vec<&LocalVocabulary> = vocabularies.collect();
     // key → (best form, its count); summed when the same form wins in
     // several chunks.
-    let mut merged: HashMap<&str, Vec<(&str, u32)>> = HashMap::new();
+    let mut merged: FastMap<&str, Vec<(&str, u32)>> = FastMap::default();
     for vocabulary in &vocabularies {
         for (key, (form, count)) in vocabulary.keys.iter().zip(vocabulary.best_forms()) {
             let forms = merged.entry(key.as_str()).or_default();
@@ -393,7 +393,7 @@ fn merge_vocabulary<'a>(
     }
     let mut keys: Vec<&str> = merged.keys().copied().collect();
     keys.sort_unstable();
-    let global: HashMap<&str, u32> = keys
+    let global: FastMap<&str, u32> = keys
         .iter()
         .enumerate()
         .map(|(idx, key)| (*key, idx as u32))
