@@ -284,8 +284,9 @@ pub struct Explanation {
     pub second: String,
     /// The parts of the score and the total.
     pub breakdown: related::Breakdown,
-    /// The settings weights, for reading the total.
-    pub weights: [f64; 4],
+    /// The weights in force (text, entities, neighbourhood, topics, time),
+    /// for reading the total.
+    pub weights: [f64; 5],
     /// Shared entities, with their share of the entity cosine, strongest first.
     pub shared_entities: Vec<(String, f64)>,
     /// Shared terms, with their share of the text cosine, strongest first.
@@ -323,6 +324,7 @@ pub fn explain(
         weights: [
             settings.text_weight,
             settings.entity_weight,
+            settings.neighbourhood_weight,
             settings.topic_weight,
             settings.time_weight,
         ],
@@ -336,31 +338,37 @@ pub fn explain(
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts = &self.breakdown;
-        let [text_weight, entity_weight, topic_weight, time_weight] = self.weights;
+        let [text_weight, entity_weight, neighbourhood_weight, topic_weight, time_weight] =
+            self.weights;
         writeln!(f, "{} ↔ {}", self.first, self.second)?;
         writeln!(
             f,
-            "  text      {:.3}  (TF-IDF cosine, weight {text_weight})",
+            "  text          {:.3}  (TF-IDF cosine, weight {text_weight})",
             parts.text
         )?;
         writeln!(
             f,
-            "  entities  {:.3}  (entity cosine, weight {entity_weight})",
+            "  entities      {:.3}  (entity cosine, weight {entity_weight})",
             parts.entities
         )?;
         writeln!(
             f,
-            "  topics    {:.3}  (shared topics, weight {topic_weight})",
+            "  neighbourhood {:.3}  (similar to the same stories, weight {neighbourhood_weight})",
+            parts.neighbourhood
+        )?;
+        writeln!(
+            f,
+            "  topics        {:.3}  (shared topics, weight {topic_weight})",
             parts.topics
         )?;
         writeln!(
             f,
-            "  time      {:.3}  (closeness in time, weight {time_weight})",
+            "  time          {:.3}  (closeness in time, weight {time_weight})",
             parts.time
         )?;
         writeln!(
             f,
-            "  total     {:.3}  ({})",
+            "  total         {:.3}  ({})",
             parts.total,
             if self.listed {
                 "listed as related"

@@ -276,12 +276,23 @@ pub fn reasons(features: &Features, a: usize, b: usize, max: usize) -> Vec<Strin
     let (entities, terms) = shared_labels(features, a, b);
     let mut out: Vec<String> = Vec::new();
     for (label, _) in entities.into_iter().take(3) {
-        let lower = label.to_lowercase();
-        // "Putin" adds nothing after "Vladimir Putin".
+        let words: Vec<String> = label.to_lowercase().split(' ').map(str::to_owned).collect();
+        let words_of = |kept: &str| -> Vec<String> {
+            kept.to_lowercase().split(' ').map(str::to_owned).collect()
+        };
+        // "Putin" adds nothing after "Vladimir Putin"; "Vladimir Putin"
+        // replaces a "Putin" listed before it.
         if out
             .iter()
-            .any(|kept| kept.to_lowercase().split(' ').any(|w| w == lower))
+            .any(|kept| words.iter().all(|w| words_of(kept).contains(w)))
         {
+            continue;
+        }
+        if let Some(slot) = out
+            .iter_mut()
+            .find(|kept| words_of(kept).iter().all(|w| words.contains(w)))
+        {
+            *slot = label;
             continue;
         }
         out.push(label);
