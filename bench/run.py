@@ -310,6 +310,7 @@ def bench_one(n, args, hugo_binary):
         if run.status != 0:
             fail("digest rebuild", run)
         result["rebuild"].append(run.as_json())
+        result.setdefault("rebuild_timings", []).append(parse_timings(run.stderr))
         result["rebuild_summary"] = run.stdout.strip().splitlines()[-1:] or [""]
     after = mtimes(digest_public)
     result["rebuild_changed_mtimes"] = sum(1 for p, m in after.items() if before.get(p) != m)
@@ -411,6 +412,10 @@ def table(results):
         if stages:
             listed = ", ".join(f"{t['stage']} {t['ms']:.0f} ms" for t in stages)
             notes.append(f"N={n}: `--timings` (median of the rounds): {listed}.")
+        stages = median_timings(result.get("rebuild_timings", []))
+        if stages:
+            listed = ", ".join(f"{t['stage']} {t['ms']:.0f} ms" for t in stages)
+            notes.append(f"N={n}: no-change rebuild `--timings` (median): {listed}.")
         if result.get("digest_timed_out"):
             notes.append(f"N={n}: digest did not finish within {result['digest_timed_out']:.0f} s.")
     notes += scaling(results)
