@@ -74,20 +74,33 @@ pub fn assign(
 ) -> Vec<Vec<TopicAssignment>> {
     let settings = &config.topics;
     let n_articles = given_topics.len();
-    let empty = SparseVector::new();
     // Weights that are not finite would poison every sum they enter; drop
-    // them here so no later step has to care.
-    let vectors: Vec<SparseVector> = (0..n_articles)
-        .map(|article_idx| {
-            vectors
-                .get(article_idx)
-                .unwrap_or(&empty)
-                .iter()
-                .copied()
-                .filter(|(_, weight)| weight.is_finite() && *weight != 0.0)
-                .collect()
-        })
-        .collect();
+    // them (and zeros) here so no later step has to care. The usual input
+    // is clean, and is then used as it is rather than copied.
+    let is_clean = |vector: &SparseVector| {
+        vector
+            .iter()
+            .all(|(_, weight)| weight.is_finite() && *weight != 0.0)
+    };
+    let cleaned: Vec<SparseVector>;
+    let vectors: &[SparseVector] =
+        if vectors.len() >= n_articles && vectors[..n_articles].par_iter().all(is_clean) {
+            &vectors[..n_articles]
+        } else {
+            let empty = SparseVector::new();
+            cleaned = (0..n_articles)
+                .map(|article_idx| {
+                    vectors
+                        .get(article_idx)
+                        .unwrap_or(&empty)
+                        .iter()
+                        .copied()
+                        .filter(|(_, weight)| weight.is_finite() && *weight != 0.0)
+                        .collect()
+                })
+                .collect();
+            &cleaned
+        };
     let n_terms = vectors
         .iter()
         .flat_map(|vector| vector.iter().map(|(term, _)| *term as usize + 1))
@@ -115,11 +128,11 @@ pub fn assign(
 
     // Step 1: join the closest hand-written topic, if the article is in
     // known territory at all.
-    let existing = TopicIndex::new(&vectors, given_topics, n_terms);
+    let existing = TopicIndex::new(vectors, given_topics, n_terms);
     let known = if existing.names.is_empty() {
         vec![false; n_articles]
     } else {
-        known_territory(&vectors, given_topics, n_terms, settings)
+        known_territory(vectors, given_topics, n_terms, settings)
     };
     let joined: Vec<Option<usize>> = unlabelled
         .par_iter()
@@ -148,7 +161,7 @@ pub fn assign(
         let mut taken: BTreeSet<String> = existing.names.iter().map(|n| slug_of(n)).collect();
         taken.insert(slug_of(&config.default_topic));
         let clusters = cluster(
-            &vectors,
+            vectors,
             &leftover,
             n_terms,
             settings.max_automatic,
