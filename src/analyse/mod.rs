@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::content::Corpus;
 
@@ -203,8 +205,10 @@ fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
     let (threads, thread_of) =
         threads::find(corpus, &model.features, &candidates, &excluded, settings);
 
+    // Choosing and explaining related stories is independent per article;
+    // `collect` keeps corpus order, so the result does not depend on threads.
     let related_lists: Vec<Vec<Related>> = candidates
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(article_idx, list)| {
             let kept = duplicate_of[article_idx].unwrap_or(article_idx);

@@ -322,9 +322,9 @@ pub fn shared_labels(
     a: usize,
     b: usize,
 ) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
-    let get = |vectors: &[Vec<(u32, f32)>], idx: usize| -> Vec<(u32, f32)> {
-        vectors.get(idx).cloned().unwrap_or_default()
-    };
+    fn get(vectors: &[Vec<(u32, f32)>], idx: usize) -> &[(u32, f32)] {
+        vectors.get(idx).map_or(&[][..], Vec::as_slice)
+    }
     let label = |labels: &[String], id: u32| labels.get(id as usize).cloned().unwrap_or_default();
     let entities = shared(
         &get(&features.entity_vectors, a),
