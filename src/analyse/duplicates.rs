@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::features::{cosine, Document, Features};
 use super::related::Candidate;
-use super::text::{for_each_word, normalise_word, LanguageTools};
+use super::text::{for_each_word, normalise_word, FastHasher, LanguageTools};
 
 /// Only pairs whose TF-IDF vectors are at least this share of
 /// `duplicate_min_similarity` similar have their bodies compared: a cheap
@@ -35,7 +35,7 @@ pub fn find(
     let n_articles = candidates.len();
     // Earlier partners of each article; a pair found from either side counts.
     let mut partners: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
-    let mut bodies: BTreeMap<usize, BTreeMap<String, f64>> = BTreeMap::new();
+    let mut bodies: BTreeMap<usize, BodyCounts> = BTreeMap::new();
     for (article_idx, list) in candidates.iter().enumerate() {
         for candidate in list {
             let (earlier, later) = if candidate.article_idx < article_idx {
@@ -113,7 +113,7 @@ fn might_be_copy(features: &Features, a: usize, b: usize, min_similarity: f64) -
 /// The exact part: the bodies' stem counts, computed once per article.
 fn body_is_copy(
     documents: &[Document<'_>],
-    bodies: &mut BTreeMap<usize, BTreeMap<String, f64>>,
+    bodies: &mut BTreeMap<usize, BodyCounts>,
     a: usize,
     b: usize,
     min_similarity: f64,
@@ -149,12 +149,32 @@ pub fn body_similarity(a: &Document<'_>, b: &Document<'_>) -> f64 {
     counts_cosine(&stem_counts(a), &stem_counts(b))
 }
 
-fn counts_cosine(counts_a: &BTreeMap<String, f64>, counts_b: &BTreeMap<String, f64>) -> f64 {
-    let dot: f64 = counts_a
-        .iter()
-        .filter_map(|(stem, x)| counts_b.get(stem).map(|y| x * y))
-        .sum();
-    let norm = |counts: &BTreeMap<String, f64>| counts.values().map(|x| x * x).sum::<f64>().sqrt();
+/// Stem counts keyed by a 64-bit hash of the stem, sorted: a fifth of the
+/// memory of the strings, which matters when many bodies are compared. Two
+/// different stems sharing a hash is vanishingly rare and would only nudge
+/// one similarity.
+type BodyCounts = Vec<(u64, f32)>;
+
+fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
+    while i < counts_a.len() && j < counts_b.len() {
+        match counts_a[i].0.cmp(&counts_b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += f64::from(counts_a[i].1) * f64::from(counts_b[j].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let norm = |counts: &BodyCounts| {
+        counts
+            .iter()
+            .map(|&(_, x)| f64::from(x) * f64::from(x))
+            .sum::<f64>()
+            .sqrt()
+    };
     let denominator = norm(counts_a) * norm(counts_b);
     if denominator == 0.0 {
         0.0
@@ -163,18 +183,19 @@ fn counts_cosine(counts_a: &BTreeMap<String, f64>, counts_b: &BTreeMap<String, f
     }
 }
 
-fn stem_counts(document: &Document<'_>) -> BTreeMap<String, f64> {
+fn stem_counts(document: &Document<'_>) -> BodyCounts {
+    use std::hash::{Hash, Hasher};
     let tools = LanguageTools::for_code(document.lang);
-    let mut counts = BTreeMap::new();
+    let mut counts: BTreeMap<u64, f32> = BTreeMap::new();
     let mut buffer = String::new();
     for_each_word(document.text, |word| {
         if normalise_word(word.text, &mut buffer) && !tools.is_stop_word(&buffer) {
-            *counts
-                .entry(tools.stem(&buffer).into_owned())
-                .or_insert(0.0) += 1.0;
+            let mut hasher = FastHasher::default();
+            tools.stem(&buffer).hash(&mut hasher);
+            *counts.entry(hasher.finish()).or_insert(0.0) += 1.0;
         }
     });
-    counts
+    counts.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -355,6 +355,10 @@ impl Chunk {
                 }
             }
         }
+        // The key → id maps are only needed while reading; every chunk is
+        // kept until the merge, so freeing them now lowers the peak memory.
+        chunk.terms.ids = FastMap::default();
+        chunk.entities.ids = FastMap::default();
         chunk
     }
 }
