@@ -174,6 +174,9 @@ fn run(
     let mut text = Vec::new();
     let mut entities = Vec::new();
     let mut neighbourhood = Vec::new();
+    // Pairs (a, b) index both the ratings matrix and the signals, so plain
+    // index loops read best here.
+    #[allow(clippy::needless_range_loop)]
     for a in 0..n {
         for b in a + 1..n {
             let scored = breakdown(&signals, a, b, &config);

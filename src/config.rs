@@ -581,9 +581,17 @@ mod tests {
     fn wrong_type_names_line() {
         let err = Config::parse(&format!("{MINIMAL}paginate = \"ten\"\n")).unwrap_err();
         assert_eq!(err[0].line, Some(3));
-        assert!(err[0].message.starts_with("`paginate`"), "{}", err[0].message);
+        assert!(
+            err[0].message.starts_with("`paginate`"),
+            "{}",
+            err[0].message
+        );
         let err = Config::parse(&format!("{MINIMAL}[related]\ncount = \"five\"\n")).unwrap_err();
-        assert!(err[0].message.starts_with("`related.count`"), "{}", err[0].message);
+        assert!(
+            err[0].message.starts_with("`related.count`"),
+            "{}",
+            err[0].message
+        );
     }
 
     #[test]

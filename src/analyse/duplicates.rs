@@ -119,11 +119,11 @@ fn body_is_copy(
     min_similarity: f64,
 ) -> bool {
     for idx in [a, b] {
-        if !bodies.contains_key(&idx) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = bodies.entry(idx) {
             let Some(document) = documents.get(idx) else {
                 return false;
             };
-            bodies.insert(idx, stem_counts(document));
+            slot.insert(stem_counts(document));
         }
     }
     match (bodies.get(&a), bodies.get(&b)) {

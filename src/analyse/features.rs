@@ -103,7 +103,7 @@ pub fn build(
     let (entity_ids, entity_labels) = merge_vocabulary(chunks.iter().map(|chunk| &chunk.entities));
 
     // Remap every chunk's local ids to global ones, in parallel.
-    let remapped: Vec<(Vec<Vec<(u32, f32)>>, Vec<Vec<(u32, f32)>>)> = chunks
+    let remapped: Vec<(Vec<SparseVector>, Vec<SparseVector>)> = chunks
         .par_iter()
         .enumerate()
         .map(|(chunk_idx, chunk)| {

@@ -315,25 +315,24 @@ pub fn reasons(features: &Features, a: usize, b: usize, max: usize) -> Vec<Strin
     out
 }
 
+/// Readable labels, each with its share of a cosine.
+pub type LabelWeights = Vec<(String, f64)>;
+
 /// The shared entities and the shared terms of two articles, each with its
 /// share of the cosine, strongest first.
-pub fn shared_labels(
-    features: &Features,
-    a: usize,
-    b: usize,
-) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+pub fn shared_labels(features: &Features, a: usize, b: usize) -> (LabelWeights, LabelWeights) {
     fn get(vectors: &[Vec<(u32, f32)>], idx: usize) -> &[(u32, f32)] {
         vectors.get(idx).map_or(&[][..], Vec::as_slice)
     }
     let label = |labels: &[String], id: u32| labels.get(id as usize).cloned().unwrap_or_default();
     let entities = shared(
-        &get(&features.entity_vectors, a),
-        &get(&features.entity_vectors, b),
+        get(&features.entity_vectors, a),
+        get(&features.entity_vectors, b),
     )
     .into_iter()
     .map(|(id, weight)| (label(&features.entity_labels, id), weight))
     .collect();
-    let terms = shared(&get(&features.vectors, a), &get(&features.vectors, b))
+    let terms = shared(get(&features.vectors, a), get(&features.vectors, b))
         .into_iter()
         .map(|(id, weight)| (label(&features.term_labels, id), weight))
         .collect();

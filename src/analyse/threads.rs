@@ -76,8 +76,8 @@ pub fn find(
     }
 
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for article_idx in 0..n_articles {
-        if !excluded[article_idx] {
+    for (article_idx, &is_excluded) in excluded.iter().enumerate().take(n_articles) {
+        if !is_excluded {
             members
                 .entry(groups.root(article_idx))
                 .or_default()
@@ -118,6 +118,9 @@ pub fn find(
 
 /// Union-find over articles that keeps each group's centroid (the sum of
 /// its members' text vectors), updated as groups merge.
+/// How a centroid's norm is computed when it is not cached.
+type NormOf<'a> = dyn Fn(&[(u32, f32)]) -> f64 + 'a;
+
 struct Groups {
     parent: Vec<usize>,
     /// Per root with more than one member: the summed vector, sorted by id.
@@ -187,12 +190,7 @@ impl Groups {
         }
     }
 
-    fn norm(
-        &self,
-        root: usize,
-        centroid: &[(u32, f32)],
-        norm: &dyn Fn(&[(u32, f32)]) -> f64,
-    ) -> f64 {
+    fn norm(&self, root: usize, centroid: &[(u32, f32)], norm: &NormOf<'_>) -> f64 {
         match self.norms.get(root).copied().flatten() {
             Some(value) => value,
             None => norm(centroid),
