@@ -522,6 +522,13 @@ fn normalise_base_url(url: &str) -> Result<String, String> {
 fn clean_toml_message(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message).trim();
     let first = first.trim_end_matches('.');
+    // serde names Rust types; a user thinks in TOML values.
+    let first = first
+        .replace("expected usize", "expected a whole number")
+        .replace("expected u64", "expected a whole number")
+        .replace("expected u32", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected a boolean", "expected `true` or `false`");
     let mut chars = first.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().collect::<String>() + chars.as_str(),
