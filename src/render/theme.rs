@@ -7,7 +7,7 @@
 //! also turns Tera's errors into [`Diagnostic`]s that name the template file
 //! and the line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::Diagnostic;
@@ -129,6 +129,7 @@ impl Theme {
                     user: false,
                 });
         }
+        problems.extend(reference_loops(&sources));
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -257,6 +258,74 @@ pub fn escape_html(input: &str) -> String {
     }
     output.push_str(&input[last..]);
     output
+}
+
+/// Templates that extend, include or import themselves, directly or
+/// through others. Tera would recurse on them until the stack overflows, so
+/// they are found from the tags before compiling, one diagnostic per loop.
+fn reference_loops(sources: &BTreeMap<String, TemplateSource>) -> Vec<Diagnostic> {
+    let tag = regex::Regex::new(r#"\{%-?\s*(extends|include|import)\s+([^%]*?)-?%\}"#);
+    let quoted = regex::Regex::new(r#""([^"]+)"|'([^']+)'"#);
+    let (Ok(tag), Ok(quoted)) = (tag, quoted) else {
+        return Vec::new();
+    };
+    // name -> (referenced name, kind of tag, line of the tag)
+    let mut edges: BTreeMap<&str, Vec<(String, String, usize)>> = BTreeMap::new();
+    for (name, source) in sources {
+        let list = edges.entry(name.as_str()).or_default();
+        for found in tag.captures_iter(&source.text) {
+            let (Some(whole), Some(kind), Some(args)) = (found.get(0), found.get(1), found.get(2))
+            else {
+                continue;
+            };
+            let line = crate::error::line_of_offset(&source.text, whole.start());
+            for target in quoted.captures_iter(args.as_str()) {
+                if let Some(target) = target.get(1).or_else(|| target.get(2)) {
+                    list.push((target.as_str().to_string(), kind.as_str().to_string(), line));
+                }
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    for start in edges.keys().copied() {
+        // Iterative depth-first search; `path` holds the templates on the
+        // way down, so an edge back into it closes a loop.
+        let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            let out = edges.get(node).map_or(&[][..], Vec::as_slice);
+            let Some((target, kind, line)) = out.get(*next) else {
+                done.insert(node);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            let Some((target_name, _)) = edges.get_key_value(target.as_str()) else {
+                continue;
+            };
+            if path.iter().any(|(on_path, _)| on_path == target_name) {
+                let mut chain: Vec<&str> = path.iter().map(|(n, _)| *n).collect();
+                let from = chain.iter().position(|n| n == target_name).unwrap_or(0);
+                chain.drain(..from);
+                chain.push(target_name);
+                if let Some(source) = sources.get(node) {
+                    problems.push(Diagnostic::error_at(
+                        source.display_path.clone(),
+                        *line,
+                        format!(
+                            "`{kind}` makes a loop of templates ({}): a template may not lead back to itself",
+                            chain.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ")
+                        ),
+                    ));
+                }
+            } else if !done.contains(target_name) {
+                path.push((target_name, 0));
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    problems
 }
 
 fn builtin_path(name: &str) -> PathBuf {
@@ -474,6 +543,28 @@ mod tests {
 
     fn user(name: &str, text: &str) -> Vec<(String, String)> {
         vec![(name.to_string(), text.to_string())]
+    }
+
+    #[test]
+    fn template_loops_are_errors_not_stack_overflows() {
+        let err =
+            Theme::from_sources(user("base.html", "{% extends \"base.html\" %}")).unwrap_err();
+        assert_eq!(err[0].line, Some(1), "{err:?}");
+        assert!(err[0].message.contains("loop"), "{err:?}");
+        let err = Theme::from_sources(vec![
+            ("a.html".to_string(), "{% include \"b.html\" %}".to_string()),
+            (
+                "b.html".to_string(),
+                "x\n{% include 'a.html' %}".to_string(),
+            ),
+        ])
+        .unwrap_err();
+        assert!(!err.is_empty());
+        assert!(
+            err.iter().all(|d| d.message.contains("`a.html` → `b.html`")
+                || d.message.contains("`b.html` → `a.html`")),
+            "{err:?}"
+        );
     }
 
     #[test]
