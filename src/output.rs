@@ -82,6 +82,15 @@ pub fn write(out: &Path, pages: &[Page], static_dir: &Path) -> Result<WriteStats
         }
     }
 
+    if output_is_current(out, &files) {
+        // Nothing to do: leave the folder, its inodes and every mtime alone,
+        // which also spares a large site thousands of hard links.
+        return Ok(WriteStats {
+            n_files: files.len(),
+            n_written: 0,
+        });
+    }
+
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -164,6 +173,35 @@ fn fill_staging(
         })
         .collect();
     Ok(written?.into_iter().filter(|&w| w).count())
+}
+
+/// True when `out` already holds exactly `files` (same paths, same bytes)
+/// and nothing else.
+fn output_is_current(out: &Path, files: &BTreeMap<PathBuf, Source<'_>>) -> bool {
+    if !out.is_dir() {
+        return false;
+    }
+    let mut n_existing = 0usize;
+    for entry in walkdir::WalkDir::new(out).min_depth(1) {
+        let Ok(entry) = entry else {
+            return false;
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        n_existing += 1;
+        let relative = entry.path().strip_prefix(out).unwrap_or(entry.path());
+        if !entry.file_type().is_file() || !files.contains_key(relative) {
+            return false;
+        }
+    }
+    n_existing == files.len()
+        && files.par_iter().all(|(relative, source)| match source {
+            Source::Bytes(bytes) => same_bytes(&out.join(relative), bytes),
+            Source::File(path) => {
+                fs::read(path).is_ok_and(|bytes| same_bytes(&out.join(relative), &bytes))
+            }
+        })
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
@@ -250,6 +288,33 @@ mod tests {
             fs::read_to_string(out.join("a/index.html")).unwrap(),
             "changed"
         );
+    }
+
+    #[test]
+    fn an_unchanged_site_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let none = dir.path().join("static");
+        let pages = vec![page("index.html", "home"), page("a/index.html", "a")];
+        write(&out, &pages, &none).unwrap();
+        let inode_before = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&out).unwrap());
+        let stats = write(&out, &pages, &none).unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                n_files: 2,
+                n_written: 0
+            }
+        );
+        let inode_after = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&out).unwrap());
+        assert_eq!(
+            inode_before, inode_after,
+            "the folder was swapped although nothing changed"
+        );
+        // A stray file in the output is not "current": the swap removes it.
+        fs::write(out.join("stray.html"), "x").unwrap();
+        write(&out, &pages, &none).unwrap();
+        assert!(!out.join("stray.html").exists());
     }
 
     #[test]
