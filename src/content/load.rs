@@ -675,8 +675,9 @@ Also read:\u{a0} Why are Spanish reservoirs so low this year?\n\
 \n\
 With inputs from EFE";
 
-    #[test]
-    fn pasted_news_texts_load_with_sensible_titles_and_no_boilerplate() {
+    /// A site holding the two pasted texts, dated by their file times
+    /// 2024-05-01T10:00:00Z and 2024-05-02T10:00:00Z.
+    fn pasted_site() -> tempfile::TempDir {
         let site = tempfile::tempdir().unwrap();
         let a = put(
             site.path(),
@@ -688,8 +689,14 @@ With inputs from EFE";
             "content/001_c81d4e0a9f2b7365.txt",
             PASTED_BLOCKS,
         );
-        set_mtime(&a, 1_714_557_600); // 2024-05-01T10:00:00Z
-        set_mtime(&b, 1_714_644_000); // 2024-05-02T10:00:00Z
+        set_mtime(&a, 1_714_557_600);
+        set_mtime(&b, 1_714_644_000);
+        site
+    }
+
+    #[test]
+    fn pasted_news_texts_load_with_sensible_titles_and_no_boilerplate() {
+        let site = pasted_site();
         let (corpus, diagnostics) = load(site.path(), &config(), false);
         assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
 
@@ -742,19 +749,7 @@ With inputs from EFE";
 
     #[test]
     fn pasted_news_texts_snapshot() {
-        let site = tempfile::tempdir().unwrap();
-        let a = put(
-            site.path(),
-            "content/000_3f9c2a71be04d5e8.txt",
-            PASTED_LINES,
-        );
-        let b = put(
-            site.path(),
-            "content/001_c81d4e0a9f2b7365.txt",
-            PASTED_BLOCKS,
-        );
-        set_mtime(&a, 1_714_557_600);
-        set_mtime(&b, 1_714_644_000);
+        let site = pasted_site();
         let (corpus, _) = load(site.path(), &config(), false);
         insta::assert_snapshot!(serde_json::to_string_pretty(&corpus).unwrap());
     }

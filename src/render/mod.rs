@@ -129,6 +129,16 @@ pub fn site(
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let renderer = Renderer::new(data, theme, options);
     let jobs = renderer.jobs();
+    render_jobs(&renderer, theme, &jobs)
+}
+
+/// Renders `jobs` in parallel into pages sorted by path, or every distinct
+/// template problem met on the way.
+fn render_jobs(
+    renderer: &Renderer<'_>,
+    theme: &Theme,
+    jobs: &[Job],
+) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let results: Vec<Result<Page, Failure>> =
         jobs.par_iter().map(|job| renderer.render(*job)).collect();
     let mut pages = Vec::with_capacity(results.len());
@@ -172,23 +182,7 @@ pub fn pages_showing(
         .into_iter()
         .filter(|job| part.includes(*job) && renderer.shows(*job, articles))
         .collect();
-    let results: Vec<Result<Page, Failure>> =
-        jobs.par_iter().map(|job| renderer.render(*job)).collect();
-    let mut pages = Vec::with_capacity(results.len());
-    let mut problems: BTreeSet<Diagnostic> = BTreeSet::new();
-    for result in results {
-        match result {
-            Ok(page) => pages.push(page),
-            Err((template, err)) => {
-                problems.insert(theme.render_diagnostic(template, &err));
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems.into_iter().collect());
-    }
-    pages.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(pages)
+    render_jobs(&renderer, theme, &jobs)
 }
 
 /// Views shared by many pages, built once per render.

@@ -238,26 +238,9 @@ impl Theme {
 /// alone, so URLs in attributes stay readable (escaping `/` is not needed
 /// for safety inside quoted attributes or text).
 pub fn escape_html(input: &str) -> String {
-    // Copies runs of plain text in one go: every `{{ }}` of every page goes
-    // through here, so char-by-char pushing showed up in profiles.
-    let mut output = String::with_capacity(input.len() + input.len() / 16);
-    let mut last = 0;
-    for (idx, byte) in input.bytes().enumerate() {
-        let replacement = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        // `idx` is on a char boundary: the bytes matched are ASCII.
-        output.push_str(&input[last..idx]);
-        output.push_str(replacement);
-        last = idx + 1;
-    }
-    output.push_str(&input[last..]);
-    output
+    // Every `{{ }}` of every page goes through here; the content stage's
+    // escaper already copies runs of plain text whole.
+    crate::content::text::escape_html(input)
 }
 
 /// Templates that extend, include or import themselves, directly or
