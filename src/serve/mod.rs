@@ -586,15 +586,7 @@ impl Rebuilder {
                         "nothing to serve yet"
                     }
                 );
-                state.publish(
-                    Snapshot {
-                        site: current.site.clone(),
-                        built: current.built,
-                        generation: current.generation,
-                        problems: problems.clone(),
-                    },
-                    Some(Message::Broken { problems }),
-                );
+                state.publish_broken(problems);
             }
         }
         if !self.files_due.is_empty() {
@@ -828,15 +820,7 @@ impl Rebuilder {
                 err_line!("error: the build failed; the last good site is still served (fix the file and it rebuilds by itself)");
                 // Only a whole render tells when a template is fixed.
                 self.failed = Some(Work::Render);
-                state.publish(
-                    Snapshot {
-                        site: current.site.clone(),
-                        built: current.built,
-                        generation: current.generation,
-                        problems: problems.clone(),
-                    },
-                    Some(Message::Broken { problems }),
-                );
+                state.publish_broken(problems);
             }
         }
     }

@@ -60,6 +60,21 @@ impl State {
         (Arc::clone(&guard), receiver)
     }
 
+    /// Keeps serving the last good site, records `problems` and tells open
+    /// tabs to show them in the overlay.
+    pub fn publish_broken(&self, problems: Vec<Problem>) {
+        let current = self.snapshot();
+        self.publish(
+            Snapshot {
+                site: current.site.clone(),
+                built: current.built,
+                generation: current.generation,
+                problems: problems.clone(),
+            },
+            Some(Message::Broken { problems }),
+        );
+    }
+
     /// Serves `snapshot` from now on and tells every tab `message`.
     pub fn publish(&self, snapshot: Snapshot, message: Option<Message>) {
         let mut guard = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
