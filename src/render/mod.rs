@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
@@ -176,7 +177,7 @@ pub fn pages_showing(
     articles: &BTreeSet<usize>,
     part: Part,
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
-    let renderer = Renderer::new(data, theme, options);
+    let renderer = Renderer::with_lazy_cards(data, theme, options);
     let jobs: Vec<Job> = renderer
         .jobs()
         .into_iter()
@@ -193,12 +194,76 @@ struct Renderer<'a> {
     urls: Urls<'a>,
     site: SiteView<'a>,
     topics: Vec<TopicLink<'a>>,
-    cards: Vec<CardView<'a>>,
+    cards: Cards<'a>,
     sitemap_parts: usize,
 }
 
+/// The card of every article (by corpus index), each built when first
+/// asked for: a whole site needs them all, but the few pages `digest
+/// serve` renders after an edit need a few hundred of ten thousand.
+struct Cards<'a> {
+    data: SiteData<'a>,
+    urls: Urls<'a>,
+    topic_idx_of: BTreeMap<&'a str, usize>,
+    built: Vec<OnceLock<CardView<'a>>>,
+}
+
+impl<'a> Cards<'a> {
+    fn new(data: SiteData<'a>, urls: Urls<'a>) -> Self {
+        let topic_idx_of = data
+            .digest
+            .topics
+            .iter()
+            .enumerate()
+            .map(|(idx, t)| (t.slug.as_str(), idx))
+            .collect();
+        Self {
+            data,
+            urls,
+            topic_idx_of,
+            built: (0..data.corpus.articles.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// The card of article `idx`, if there is such an article.
+    fn get(&self, idx: usize) -> Option<&CardView<'a>> {
+        let cell = self.built.get(idx)?;
+        Some(cell.get_or_init(|| card(self.data, self.urls, &self.topic_idx_of, idx)))
+    }
+
+    /// Builds every card, in parallel.
+    fn build_all(&self) {
+        self.built.par_iter().enumerate().for_each(|(idx, cell)| {
+            cell.get_or_init(|| card(self.data, self.urls, &self.topic_idx_of, idx));
+        });
+    }
+}
+
+impl<'a> std::ops::Index<usize> for Cards<'a> {
+    type Output = CardView<'a>;
+
+    /// Panics when there is no article `idx`, as indexing a `Vec` does.
+    fn index(&self, idx: usize) -> &CardView<'a> {
+        match self.get(idx) {
+            Some(card) => card,
+            None => panic!("no article {idx} among {}", self.built.len()),
+        }
+    }
+}
+
 impl<'a> Renderer<'a> {
+    /// A renderer for the whole site: every card is built up front, in
+    /// parallel.
     fn new(data: SiteData<'a>, theme: &'a Theme, options: &'a RenderOptions) -> Self {
+        let renderer = Self::with_lazy_cards(data, theme, options);
+        renderer.cards.build_all();
+        renderer
+    }
+
+    /// A renderer that builds a card only when a page shows it.
+    fn with_lazy_cards(data: SiteData<'a>, theme: &'a Theme, options: &'a RenderOptions) -> Self {
         let config = data.config;
         let urls = Urls::new(config);
         let topics: Vec<TopicLink<'a>> = data
@@ -245,19 +310,6 @@ impl<'a> Renderer<'a> {
             newest,
             generator: concat!("digest ", env!("CARGO_PKG_VERSION")),
         };
-        let topic_idx_of: BTreeMap<&str, usize> = data
-            .digest
-            .topics
-            .iter()
-            .enumerate()
-            .map(|(idx, t)| (t.slug.as_str(), idx))
-            .collect();
-        // Every page build (a partial one in `digest serve` too) needs all
-        // cards; building them is the renderer's largest fixed cost.
-        let cards = (0..data.corpus.articles.len())
-            .into_par_iter()
-            .map(|idx| card(data, urls, &topic_idx_of, idx))
-            .collect();
         let mut renderer = Self {
             data,
             theme,
@@ -265,7 +317,7 @@ impl<'a> Renderer<'a> {
             urls,
             site,
             topics,
-            cards,
+            cards: Cards::new(data, urls),
             sitemap_parts: 0,
         };
         let n_urls = renderer.sitemap_len();
