@@ -50,6 +50,10 @@ pub struct BuildArgs {
     /// Print the time each stage took.
     #[arg(long)]
     pub timings: bool,
+    /// Build even when nothing changed since the last build (which is
+    /// otherwise skipped, see `.digest-cache/`).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Options of `digest check`.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub mod analyse;
+pub mod cache;
 pub mod config;
 pub mod content;
 pub mod error;
@@ -38,6 +39,9 @@ pub struct BuildOptions {
     pub live_reload: bool,
     /// Told the name of each stage as it starts (for a progress display).
     pub progress: ProgressHook,
+    /// Skip the build when nothing changed since the last one and its
+    /// output is still in place (see [`cache`]); `digest build` sets it.
+    pub reuse_unchanged: bool,
 }
 
 /// A callback told the name of each pipeline stage as it starts, so the
@@ -121,35 +125,77 @@ pub struct Generated {
     pub timings: Vec<StageTiming>,
 }
 
-/// Loads, analyses, groups and renders the site, without writing.
-///
-/// Errs with every problem found (warnings included, sorted by file and
-/// line) when any input has an error.
-pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
-    let mut timings = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |stage: &'static str, timings: &mut Vec<StageTiming>| {
-        let now = Instant::now();
-        timings.push(StageTiming {
-            stage,
-            elapsed: now - clock,
-        });
-        clock = now;
-    };
+/// Wall time per stage, taken lap by lap.
+struct Laps {
+    timings: Vec<StageTiming>,
+    clock: Instant,
+}
 
-    let progress = &options.progress;
-    progress.stage("config");
+impl Laps {
+    fn start() -> Self {
+        Self {
+            timings: Vec::new(),
+            clock: Instant::now(),
+        }
+    }
+
+    /// Ends the current stage, named `stage`, and starts the next.
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.timings.push(StageTiming {
+            stage,
+            elapsed: now - self.clock,
+        });
+        self.clock = now;
+    }
+}
+
+/// A site taken through every stage before rendering.
+struct Prepared {
+    config: Config,
+    corpus: content::Corpus,
+    analysis: analyse::Analysis,
+    digest: group::Digest,
+    theme: render::Theme,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Prepared {
+    fn data(&self) -> render::SiteData<'_> {
+        render::SiteData {
+            config: &self.config,
+            corpus: &self.corpus,
+            analysis: &self.analysis,
+            digest: &self.digest,
+        }
+    }
+
+    /// The build's error: every problem found so far plus `problems`.
+    fn fail(mut self, problems: Vec<Diagnostic>) -> Error {
+        self.diagnostics.extend(problems);
+        self.diagnostics.sort();
+        Error::Input(self.diagnostics)
+    }
+}
+
+/// Loads the settings, applying the options that override them.
+fn load_config(options: &BuildOptions) -> Result<Config, Error> {
     let mut config = Config::load(&options.root)?;
     if let Some(url) = &options.base_url {
         config
             .set_base_url(url)
             .map_err(|message| Error::Input(vec![Diagnostic::error("--base-url", message)]))?;
     }
-    lap("config", &mut timings);
+    Ok(config)
+}
 
+/// Loads, analyses and groups the site and loads its templates: all but
+/// rendering and writing.
+fn prepare(options: &BuildOptions, config: Config, laps: &mut Laps) -> Result<Prepared, Error> {
+    let progress = &options.progress;
     progress.stage("load");
     let (corpus, mut diagnostics) = content::load(&options.root, &config, options.include_drafts);
-    lap("load", &mut timings);
+    laps.lap("load");
     // A template that does not compile is reported with the content
     // problems, so one run lists everything.
     let theme = render::Theme::load(&options.root);
@@ -169,30 +215,47 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
 
     progress.stage("analyse");
     let analysis = analyse::run(&corpus, &config);
-    lap("analyse", &mut timings);
+    laps.lap("analyse");
     progress.stage("group");
     let digest = group::run(&corpus, &analysis, &config);
-    lap("group", &mut timings);
+    laps.lap("group");
+    Ok(Prepared {
+        config,
+        corpus,
+        analysis,
+        digest,
+        theme,
+        diagnostics,
+    })
+}
 
-    let data = render::SiteData {
-        config: &config,
-        corpus: &corpus,
-        analysis: &analysis,
-        digest: &digest,
-    };
+/// Loads, analyses, groups and renders the site, without writing.
+///
+/// Errs with every problem found (warnings included, sorted by file and
+/// line) when any input has an error.
+pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
+    let mut laps = Laps::start();
+    options.progress.stage("config");
+    let config = load_config(options)?;
+    laps.lap("config");
+    let prepared = prepare(options, config, &mut laps)?;
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,
     };
-    progress.stage("render");
-    let pages = match render::site(data, &theme, &render_options) {
+    options.progress.stage("render");
+    let pages = match render::site(prepared.data(), &prepared.theme, &render_options) {
         Ok(pages) => pages,
-        Err(problems) => {
-            diagnostics.extend(problems);
-            diagnostics.sort();
-            return Err(Error::Input(diagnostics));
-        }
+        Err(problems) => return Err(prepared.fail(problems)),
     };
-    lap("render", &mut timings);
+    laps.lap("render");
+    let Prepared {
+        config,
+        corpus,
+        analysis,
+        digest,
+        mut diagnostics,
+        ..
+    } = prepared;
     diagnostics.sort();
     Ok(Generated {
         config,
@@ -201,7 +264,7 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
         digest,
         pages,
         warnings: diagnostics,
-        timings,
+        timings: laps.timings,
     })
 }
 
@@ -215,29 +278,87 @@ pub fn output_dir(options: &BuildOptions, config: &Config) -> PathBuf {
 
 /// Builds the site into its output folder.
 ///
-/// Errs with every problem found; on error the previous output is left
-/// exactly as it was.
+/// Pages are written batch by batch as they are rendered (the `render`
+/// timing is rendering alone, `write` the writing and the swap), so a large
+/// site is never held in memory whole. Errs with every problem found; on
+/// error the previous output is left exactly as it was.
 pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     let started = Instant::now();
-    let generated = generate(options)?;
-    let out = output_dir(options, &generated.config);
+    let mut laps = Laps::start();
+    options.progress.stage("config");
+    let config = load_config(options)?;
+    let out = output_dir(options, &config);
     output::guard_output_dir(&options.root, &out)?;
-    options.progress.stage("write");
-    let write_started = Instant::now();
-    let stats = output::write(
-        &out,
-        &generated.pages,
-        &options.root.join(output::STATIC_DIR),
-    )?;
-    let mut report = report_of(&generated, started);
-    report.timings.push(StageTiming {
-        stage: "write",
-        elapsed: write_started.elapsed(),
+    laps.lap("config");
+    let inputs = if options.reuse_unchanged {
+        options.progress.stage("check");
+        let inputs = cache::inputs(options, &out);
+        laps.lap("check");
+        if let Some(mut report) = inputs.and_then(|i| cache::lookup(options, &out, i)) {
+            report.timings = laps.timings;
+            report.elapsed = started.elapsed();
+            return Ok(report);
+        }
+        inputs
+    } else {
+        None
+    };
+    let prepared = prepare(options, config, &mut laps)?;
+
+    let render_options = render::RenderOptions {
+        live_reload: options.live_reload,
+    };
+    options.progress.stage("render");
+    let mut writer = output::Writer::new(&out, &options.root.join(output::STATIC_DIR))?;
+    let mut writing = Duration::ZERO;
+    let rendered =
+        render::site_in_batches(prepared.data(), &prepared.theme, &render_options, |pages| {
+            let write_started = Instant::now();
+            let result = writer.add(&pages);
+            drop(pages);
+            writing += write_started.elapsed();
+            result
+        });
+    match rendered {
+        Ok(()) => {}
+        // Dropping the writer removes its staging folder: the output is
+        // untouched.
+        Err(render::BatchError::Templates(problems)) => return Err(prepared.fail(problems)),
+        Err(render::BatchError::Sink(err)) => return Err(err),
+    }
+    laps.timings.push(StageTiming {
+        stage: "render",
+        elapsed: laps.clock.elapsed().saturating_sub(writing),
     });
-    report.n_files = stats.n_files;
-    report.n_written = stats.n_written;
-    report.output_dir = Some(out);
-    report.elapsed = started.elapsed();
+    options.progress.stage("write");
+    let finish_started = Instant::now();
+    let stats = writer.finish()?;
+    writing += finish_started.elapsed();
+    laps.timings.push(StageTiming {
+        stage: "write",
+        elapsed: writing,
+    });
+
+    let mut diagnostics = prepared.diagnostics;
+    diagnostics.sort();
+    let report = Report {
+        n_articles: prepared.corpus.articles.len(),
+        n_topics: prepared.digest.topics.len(),
+        n_days: prepared.digest.days.len(),
+        n_files: stats.n_files,
+        n_written: stats.n_written,
+        output_dir: Some(out),
+        warnings: diagnostics,
+        timings: laps.timings,
+        elapsed: started.elapsed(),
+    };
+    if let (Some(inputs), Some(out)) = (inputs, &report.output_dir) {
+        // A file saved while the build ran may or may not be in this
+        // output: leave no stamp, so the next build looks again.
+        if cache::unchanged_since(options, out, inputs) {
+            cache::store(options, out, inputs, &report);
+        }
+    }
     Ok(report)
 }
 

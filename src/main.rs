@@ -36,6 +36,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 base_url: args.base_url,
                 live_reload: false,
                 progress: progress.hook(),
+                reuse_unchanged: !args.no_cache,
             };
             let result = digest_site::build(&options);
             progress.finish();
@@ -216,7 +217,8 @@ impl Progress {
                 "load" => "loading articles",
                 "analyse" => "analysing articles",
                 "group" => "grouping",
-                "render" => "rendering pages",
+                "check" => "looking for changes",
+                "render" => "rendering and writing pages",
                 "write" => "writing the site",
                 other => other,
             })

@@ -6,6 +6,7 @@
 //! output instead of written, so it keeps its modification time (and rsync
 //! or a CDN sees nothing new).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -25,12 +26,6 @@ pub struct WriteStats {
     pub n_files: usize,
     /// Files whose bytes were new or changed.
     pub n_written: usize,
-}
-
-/// Where one output file's bytes come from.
-enum Source<'a> {
-    Bytes(&'a [u8]),
-    File(PathBuf),
 }
 
 /// Refuses an output folder that would swallow the site's own input: the
@@ -63,121 +58,257 @@ pub fn guard_output_dir(root: &Path, out: &Path) -> Result<(), Error> {
 /// Errs when a file cannot be read or written; the previous output is then
 /// left as it was.
 pub fn write(out: &Path, pages: &[Page], static_dir: &Path) -> Result<WriteStats, Error> {
-    let mut files: BTreeMap<PathBuf, Source<'_>> = BTreeMap::new();
-    for page in pages {
-        files.insert(page.path.clone(), Source::Bytes(&page.bytes));
-    }
-    for (relative, absolute) in static_files(static_dir)? {
-        files.insert(relative, Source::File(absolute));
-    }
-    for path in files.keys() {
-        if !is_safe_relative(path) {
-            return Err(Error::io(
-                path,
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "output path leaves the output folder",
-                ),
-            ));
-        }
-    }
-
-    if output_is_current(out, &files) {
-        // Nothing to do: leave the folder, its inodes and every mtime alone,
-        // which also spares a large site thousands of hard links.
-        return Ok(WriteStats {
-            n_files: files.len(),
-            n_written: 0,
-        });
-    }
-
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let staging = parent.join(format!(".{name}.staging"));
-    let aside = parent.join(format!(".{name}.old"));
-    for leftover in [&staging, &aside] {
-        if leftover.exists() {
-            fs::remove_dir_all(leftover).map_err(|e| Error::io(leftover, e))?;
-        }
-    }
-
-    let result = fill_staging(&staging, out, &files);
-    let n_written = match result {
-        Ok(n) => n,
-        Err(err) => {
-            // Best effort: the staging folder is ours and half-written.
-            let _ = fs::remove_dir_all(&staging);
-            return Err(err);
-        }
-    };
-
-    if out.exists() {
-        fs::rename(out, &aside).map_err(|e| Error::io(out, e))?;
-        if let Err(err) = fs::rename(&staging, out) {
-            // Put the previous site back before reporting.
-            let _ = fs::rename(&aside, out);
-            return Err(Error::io(out, err));
-        }
-        fs::remove_dir_all(&aside).map_err(|e| Error::io(&aside, e))?;
-    } else {
-        fs::rename(&staging, out).map_err(|e| Error::io(out, e))?;
-    }
-    Ok(WriteStats {
-        n_files: files.len(),
-        n_written,
-    })
+    let mut writer = Writer::new(out, static_dir)?;
+    writer.add(pages)?;
+    writer.finish()
 }
 
-/// Writes every file into `staging`, reusing unchanged files of `previous`.
-/// Returns how many files were actually written.
-fn fill_staging(
-    staging: &Path,
-    previous: &Path,
-    files: &BTreeMap<PathBuf, Source<'_>>,
-) -> Result<usize, Error> {
-    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
-    folders.insert(staging.to_path_buf());
-    for path in files.keys() {
-        if let Some(parent) = staging.join(path).parent() {
-            folders.insert(parent.to_path_buf());
-        }
-    }
-    for folder in &folders {
-        fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
-    }
-    let written: Result<Vec<bool>, Error> = files
-        .par_iter()
-        .map(|(relative, source)| {
-            let target = staging.join(relative);
-            let old = previous.join(relative);
-            let bytes = match source {
-                Source::Bytes(bytes) => std::borrow::Cow::Borrowed(*bytes),
-                Source::File(path) => {
-                    std::borrow::Cow::Owned(fs::read(path).map_err(|e| Error::io(path, e))?)
-                }
-            };
-            if same_bytes(&old, &bytes) && fs::hard_link(&old, &target).is_ok() {
-                return Ok(false);
+/// Writes a site batch by batch as it is rendered, so a large site never
+/// holds every page in memory, and swaps it in when [`Writer::finish`]es.
+///
+/// Each page is compared with the file of the same path in the current
+/// output. A changed page goes into the staging folder (created with the
+/// first change); an unchanged one is only remembered and hard-linked from
+/// the current output at the end, so it keeps its modification time. When
+/// nothing changed and nothing is left over, the output folder is not
+/// touched at all. A writer dropped before `finish` (a failed build)
+/// removes its staging folder and leaves the output as it was.
+pub struct Writer {
+    out: PathBuf,
+    staging: PathBuf,
+    aside: PathBuf,
+    /// Files of `static/` by output path; they win over pages.
+    statics: BTreeMap<PathBuf, PathBuf>,
+    /// Output paths of the new site so far.
+    seen: BTreeSet<PathBuf>,
+    /// Files equal to those of the current output, to link at the end.
+    unchanged: Vec<PathBuf>,
+    staging_ready: bool,
+    n_written: usize,
+    finished: bool,
+}
+
+impl Writer {
+    /// A writer into `out`, with the files of `static_dir` to add at the
+    /// end. Removes what an interrupted earlier build left beside `out`.
+    pub fn new(out: &Path, static_dir: &Path) -> Result<Self, Error> {
+        let statics: BTreeMap<PathBuf, PathBuf> = static_files(static_dir)?.into_iter().collect();
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let staging = parent.join(format!(".{name}.staging"));
+        let aside = parent.join(format!(".{name}.old"));
+        for leftover in [&staging, &aside] {
+            if leftover.exists() {
+                fs::remove_dir_all(leftover).map_err(|e| Error::io(leftover, e))?;
             }
+        }
+        Ok(Self {
+            out: out.to_path_buf(),
+            staging,
+            aside,
+            statics,
+            seen: BTreeSet::new(),
+            unchanged: Vec::new(),
+            staging_ready: false,
+            n_written: 0,
+            finished: false,
+        })
+    }
+
+    /// Adds rendered pages: compares them with the current output and
+    /// writes the changed ones into the staging folder, in parallel.
+    pub fn add(&mut self, pages: &[Page]) -> Result<(), Error> {
+        let pages: Vec<&Page> = pages
+            .iter()
+            .filter(|page| !self.statics.contains_key(&page.path))
+            .collect();
+        for page in &pages {
+            refuse_unsafe(&page.path)?;
+            self.seen.insert(page.path.clone());
+        }
+        let same: Vec<bool> = pages
+            .par_iter()
+            .map(|page| same_bytes(&self.out.join(&page.path), &page.bytes))
+            .collect();
+        self.store(pages.iter().zip(same).map(|(page, same)| {
+            (
+                page.path.as_path(),
+                Cow::Borrowed(page.bytes.as_slice()),
+                same,
+            )
+        }))
+    }
+
+    /// Writes the `(path, bytes, unchanged)` files not unchanged into the
+    /// staging folder, and remembers the unchanged ones.
+    fn store<'b>(
+        &mut self,
+        files: impl Iterator<Item = (&'b Path, Cow<'b, [u8]>, bool)>,
+    ) -> Result<(), Error> {
+        let mut changed = Vec::new();
+        for (path, bytes, same) in files {
+            if same {
+                self.unchanged.push(path.to_path_buf());
+            } else {
+                changed.push((path, bytes));
+            }
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        self.prepare_staging()?;
+        let staging = &self.staging;
+        changed.par_iter().try_for_each(|(path, bytes)| {
+            let target = staging.join(path);
+            create_parent(&target)?;
             #[allow(clippy::disallowed_methods)]
             // This module is the one place that writes output.
-            fs::write(&target, &bytes).map_err(|e| Error::io(&target, e))?;
-            Ok(true)
-        })
-        .collect();
-    Ok(written?.into_iter().filter(|&w| w).count())
+            fs::write(&target, bytes).map_err(|e| Error::io(&target, e))
+        })?;
+        self.n_written += changed.len();
+        Ok(())
+    }
+
+    fn prepare_staging(&mut self) -> Result<(), Error> {
+        if !self.staging_ready {
+            fs::create_dir(&self.staging).map_err(|e| Error::io(&self.staging, e))?;
+            self.staging_ready = true;
+        }
+        Ok(())
+    }
+
+    /// Adds the static files, then swaps the new site in (or leaves the
+    /// output alone when every file is unchanged).
+    pub fn finish(mut self) -> Result<WriteStats, Error> {
+        let statics = std::mem::take(&mut self.statics);
+        for path in statics.keys() {
+            refuse_unsafe(path)?;
+            self.seen.insert(path.clone());
+        }
+        let read: Vec<(&Path, Vec<u8>, bool)> = statics
+            .par_iter()
+            .map(|(relative, absolute)| {
+                let bytes = fs::read(absolute).map_err(|e| Error::io(absolute, e))?;
+                let same = same_bytes(&self.out.join(relative), &bytes);
+                Ok((relative.as_path(), bytes, same))
+            })
+            .collect::<Result<_, Error>>()?;
+        self.store(
+            read.into_iter()
+                .map(|(path, bytes, same)| (path, Cow::Owned(bytes), same)),
+        )?;
+        let stats = WriteStats {
+            n_files: self.seen.len(),
+            n_written: self.n_written,
+        };
+        if !self.staging_ready && holds_only(&self.out, &self.seen) {
+            // Nothing to do: leave the folder, its inodes and every mtime
+            // alone, which also spares a large site thousands of hard links.
+            self.finished = true;
+            return Ok(stats);
+        }
+        self.prepare_staging()?;
+        let (out, staging) = (&self.out, &self.staging);
+        self.unchanged.par_iter().try_for_each(|relative| {
+            let (old, target) = (out.join(relative), staging.join(relative));
+            create_parent(&target)?;
+            if fs::hard_link(&old, &target).is_err() {
+                fs::copy(&old, &target).map_err(|e| Error::io(&target, e))?;
+            }
+            Ok::<(), Error>(())
+        })?;
+        self.swap()?;
+        self.finished = true;
+        Ok(stats)
+    }
+
+    /// Puts the staging folder in the output's place.
+    fn swap(&self) -> Result<(), Error> {
+        let (out, staging, aside) = (&self.out, &self.staging, &self.aside);
+        if out.exists() {
+            fs::rename(out, aside).map_err(|e| Error::io(out, e))?;
+            if let Err(err) = fs::rename(staging, out) {
+                // Put the previous site back before reporting.
+                let _ = fs::rename(aside, out);
+                return Err(Error::io(out, err));
+            }
+            remove_tree(aside)
+        } else {
+            fs::rename(staging, out).map_err(|e| Error::io(out, e))
+        }
+    }
 }
 
-/// True when `out` already holds exactly `files` (same paths, same bytes)
-/// and nothing else.
-fn output_is_current(out: &Path, files: &BTreeMap<PathBuf, Source<'_>>) -> bool {
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.finished && self.staging_ready {
+            // Best effort: the staging folder is ours and half-written; the
+            // output itself was never touched.
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Removes a folder tree, its top-level entries in parallel (a replaced
+/// site is thousands of files).
+fn remove_tree(dir: &Path) -> Result<(), Error> {
+    let entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.par_iter().try_for_each(|path| {
+        let removed = if path.is_dir() && !path.is_symlink() {
+            let subfolders: Vec<PathBuf> = fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .collect();
+            subfolders.par_iter().try_for_each(|sub| {
+                if sub.is_dir() && !sub.is_symlink() {
+                    fs::remove_dir_all(sub)
+                } else {
+                    fs::remove_file(sub)
+                }
+                .map_err(|e| Error::io(sub, e))
+            })?;
+            fs::remove_dir(path)
+        } else {
+            fs::remove_file(path)
+        };
+        removed.map_err(|e| Error::io(path, e))
+    })?;
+    fs::remove_dir(dir).map_err(|e| Error::io(dir, e))
+}
+
+fn create_parent(target: &Path) -> Result<(), Error> {
+    match target.parent() {
+        Some(parent) => fs::create_dir_all(parent).map_err(|e| Error::io(parent, e)),
+        None => Ok(()),
+    }
+}
+
+fn refuse_unsafe(path: &Path) -> Result<(), Error> {
+    if is_safe_relative(path) {
+        return Ok(());
+    }
+    Err(Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "output path leaves the output folder",
+        ),
+    ))
+}
+
+/// True when `out` is a folder holding no file outside `files` (the caller
+/// knows each of `files` is there, unchanged).
+fn holds_only(out: &Path, files: &BTreeSet<PathBuf>) -> bool {
     if !out.is_dir() {
         return false;
     }
@@ -191,17 +322,11 @@ fn output_is_current(out: &Path, files: &BTreeMap<PathBuf, Source<'_>>) -> bool 
         }
         n_existing += 1;
         let relative = entry.path().strip_prefix(out).unwrap_or(entry.path());
-        if !entry.file_type().is_file() || !files.contains_key(relative) {
+        if !entry.file_type().is_file() || !files.contains(relative) {
             return false;
         }
     }
     n_existing == files.len()
-        && files.par_iter().all(|(relative, source)| match source {
-            Source::Bytes(bytes) => same_bytes(&out.join(relative), bytes),
-            Source::File(path) => {
-                fs::read(path).is_ok_and(|bytes| same_bytes(&out.join(relative), &bytes))
-            }
-        })
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {

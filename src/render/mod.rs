@@ -133,6 +133,49 @@ pub fn site(
     render_jobs(&renderer, theme, &jobs)
 }
 
+/// How many pages [`site_in_batches`] renders before handing them on: big
+/// enough to keep every core busy, small enough that a 100,000-article
+/// site is never all in memory at once.
+const BATCH_PAGES: usize = 1024;
+
+/// Why [`site_in_batches`] stopped.
+#[derive(Debug)]
+pub enum BatchError<E> {
+    /// Templates failed: one diagnostic per distinct problem, after trying
+    /// every page.
+    Templates(Vec<Diagnostic>),
+    /// The sink refused a batch (e.g. a file could not be written).
+    Sink(E),
+}
+
+/// Renders every page of the site, as [`site`] does, but hands the pages
+/// to `sink` a batch at a time as soon as they are rendered, so that they
+/// can be written and dropped. After a template failure the sink is no
+/// longer called, but the remaining pages are still tried so that every
+/// problem is reported at once.
+pub fn site_in_batches<E>(
+    data: SiteData<'_>,
+    theme: &Theme,
+    options: &RenderOptions,
+    mut sink: impl FnMut(Vec<Page>) -> Result<(), E>,
+) -> Result<(), BatchError<E>> {
+    let renderer = Renderer::new(data, theme, options);
+    let jobs = renderer.jobs();
+    let mut problems: BTreeSet<Diagnostic> = BTreeSet::new();
+    for batch in jobs.chunks(BATCH_PAGES) {
+        match render_jobs(&renderer, theme, batch) {
+            Ok(pages) if problems.is_empty() => sink(pages).map_err(BatchError::Sink)?,
+            Ok(_) => {}
+            Err(found) => problems.extend(found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BatchError::Templates(problems.into_iter().collect()))
+    }
+}
+
 /// Renders `jobs` in parallel into pages sorted by path, or every distinct
 /// template problem met on the way.
 fn render_jobs(

@@ -1,0 +1,361 @@
+//! The build stamp: lets `digest build` skip a build whose inputs did not
+//! change since the last one and whose output is still as that build left
+//! it.
+//!
+//! After a successful build, `.digest-cache/build.json` in the site root
+//! records a fingerprint of every input (the bytes, size and modification
+//! time of every file under `content/`, `templates/` and `static/`, of
+//! `site.toml`, the build options and the `digest` binary itself), the
+//! report to repeat, and a fingerprint of the output folder (each file's
+//! path, size, modification time and inode). The next build computes both
+//! fingerprints again; only when both match does it skip loading,
+//! analysing, rendering and writing. Anything else (a changed byte, a
+//! touched file, an output file edited or deleted, another `digest`
+//! binary) is a full build. A missing or unreadable stamp is a full build
+//! too: the stamp is only ever a shortcut.
+
+use std::collections::hash_map::DefaultHasher;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{BuildOptions, Diagnostic, Report};
+
+/// The folder (under the site root) that holds the stamp.
+pub const CACHE_DIR: &str = ".digest-cache";
+
+/// The stamp's file name inside [`CACHE_DIR`].
+const STAMP_FILE: &str = "build.json";
+
+/// Bumped when the stamp's meaning changes, so old stamps never match.
+const STAMP_VERSION: u32 = 1;
+
+/// What the inputs of a build looked like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inputs {
+    /// Paths, sizes and modification times (cheap to take again).
+    stats: u64,
+    /// The same plus every file's bytes.
+    key: u64,
+}
+
+/// The stamp a successful build leaves.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stamp {
+    version: u32,
+    key: String,
+    output: PathBuf,
+    output_fingerprint: String,
+    n_articles: usize,
+    n_topics: usize,
+    n_days: usize,
+    n_files: usize,
+    warnings: Vec<StoredWarning>,
+}
+
+/// A warning of the stamped build, repeated when the build is skipped.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredWarning {
+    path: PathBuf,
+    line: Option<usize>,
+    message: String,
+}
+
+fn stamp_path(root: &Path) -> PathBuf {
+    root.join(CACHE_DIR).join(STAMP_FILE)
+}
+
+/// Fingerprints the inputs of a build of `options` into `out`; `None` when
+/// some input cannot be read (the build itself then reports it).
+pub fn inputs(options: &BuildOptions, out: &Path) -> Option<Inputs> {
+    let files = input_files(&options.root)?;
+    let stats = stats_of(options, out, &files);
+    let contents: Vec<u64> = files
+        .par_iter()
+        .map(|(relative, _)| {
+            let bytes = fs::read(options.root.join(relative)).ok()?;
+            let mut hasher = DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            Some(hasher.finish())
+        })
+        .collect::<Option<_>>()?;
+    let mut key = DefaultHasher::new();
+    stats.hash(&mut key);
+    contents.hash(&mut key);
+    Some(Inputs {
+        stats,
+        key: key.finish(),
+    })
+}
+
+/// True when `inputs` still describes the site's files as they are now
+/// (nothing was saved while the build ran), without reading them again.
+pub fn unchanged_since(options: &BuildOptions, out: &Path, inputs: Inputs) -> bool {
+    input_files(&options.root).is_some_and(|files| stats_of(options, out, &files) == inputs.stats)
+}
+
+/// Hashes everything about a build but the input files' bytes.
+fn stats_of(options: &BuildOptions, out: &Path, files: &[(PathBuf, fs::Metadata)]) -> u64 {
+    let mut stats = DefaultHasher::new();
+    STAMP_VERSION.hash(&mut stats);
+    env!("CARGO_PKG_VERSION").hash(&mut stats);
+    // The binary's size and time stand for its code: a rebuilt `digest`
+    // may render differently under the same version number.
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| fs::metadata(p).ok());
+    exe.as_ref().map(fs::Metadata::len).hash(&mut stats);
+    exe.as_ref().and_then(modified_nanos).hash(&mut stats);
+    options.include_drafts.hash(&mut stats);
+    options.base_url.hash(&mut stats);
+    options.live_reload.hash(&mut stats);
+    absolute(out).hash(&mut stats);
+    for (relative, meta) in files {
+        relative.hash(&mut stats);
+        meta.len().hash(&mut stats);
+        // Articles without a date are dated by this time.
+        modified_nanos(meta).hash(&mut stats);
+    }
+    stats.finish()
+}
+
+/// The report of the stamped build when it matches `inputs` and its output
+/// is still in place untouched; `None` means "build".
+pub fn lookup(options: &BuildOptions, out: &Path, inputs: Inputs) -> Option<Report> {
+    let text = fs::read(stamp_path(&options.root)).ok()?;
+    let stamp: Stamp = serde_json::from_slice(&text).ok()?;
+    if stamp.version != STAMP_VERSION
+        || stamp.key != hex(inputs.key)
+        || stamp.output != absolute(out)
+        || stamp.output_fingerprint != hex(output_fingerprint(out)?)
+    {
+        return None;
+    }
+    Some(Report {
+        n_articles: stamp.n_articles,
+        n_topics: stamp.n_topics,
+        n_days: stamp.n_days,
+        n_files: stamp.n_files,
+        n_written: 0,
+        output_dir: Some(out.to_path_buf()),
+        warnings: stamp
+            .warnings
+            .into_iter()
+            .map(|w| Diagnostic::warning(w.path, w.line, w.message))
+            .collect(),
+        timings: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
+    })
+}
+
+/// Records that the build described by `report` made `out` from `inputs`.
+/// Best effort: a stamp that cannot be written only costs the next build
+/// its shortcut.
+pub fn store(options: &BuildOptions, out: &Path, inputs: Inputs, report: &Report) {
+    let Some(fingerprint) = output_fingerprint(out) else {
+        return;
+    };
+    let stamp = Stamp {
+        version: STAMP_VERSION,
+        key: hex(inputs.key),
+        output: absolute(out),
+        output_fingerprint: hex(fingerprint),
+        n_articles: report.n_articles,
+        n_topics: report.n_topics,
+        n_days: report.n_days,
+        n_files: report.n_files,
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| StoredWarning {
+                path: w.path.clone(),
+                line: w.line,
+                message: w.message.clone(),
+            })
+            .collect(),
+    };
+    let Ok(text) = serde_json::to_vec(&stamp) else {
+        return;
+    };
+    let dir = options.root.join(CACHE_DIR);
+    let temporary = dir.join(format!("{STAMP_FILE}.{}", std::process::id()));
+    if fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    #[allow(clippy::disallowed_methods)]
+    // The stamp is not site output: it lives beside the site's inputs.
+    let written = fs::write(&temporary, text);
+    if written.is_err() || fs::rename(&temporary, stamp_path(&options.root)).is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+}
+
+/// Every input file with its metadata, relative to `root`, sorted; `None`
+/// when a folder cannot be walked.
+fn input_files(root: &Path) -> Option<Vec<(PathBuf, fs::Metadata)>> {
+    let mut files = Vec::new();
+    let config = root.join(crate::config::CONFIG_FILE);
+    if let Ok(meta) = fs::metadata(&config) {
+        files.push((PathBuf::from(crate::config::CONFIG_FILE), meta));
+    }
+    for folder in [
+        crate::content::CONTENT_DIR,
+        crate::render::theme::TEMPLATES_DIR,
+        crate::output::STATIC_DIR,
+    ] {
+        let dir = root.join(folder);
+        if !dir.exists() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            let entry = entry.ok()?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let meta = entry.metadata().ok()?;
+            let relative = entry.path().strip_prefix(root).ok()?.to_path_buf();
+            files.push((relative, meta));
+        }
+    }
+    Some(files)
+}
+
+/// The output folder's files: paths, sizes, modification times and
+/// inodes; `None` when it cannot be walked (or does not exist).
+fn output_fingerprint(out: &Path) -> Option<u64> {
+    if !out.is_dir() {
+        return None;
+    }
+    let mut hasher = DefaultHasher::new();
+    for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
+        let entry = entry.ok()?;
+        let meta = entry.metadata().ok()?;
+        entry.path().strip_prefix(out).ok()?.hash(&mut hasher);
+        meta.is_dir().hash(&mut hasher);
+        if meta.is_dir() {
+            continue;
+        }
+        meta.len().hash(&mut hasher);
+        modified_nanos(&meta).hash(&mut hasher);
+        #[cfg(unix)]
+        std::os::unix::fs::MetadataExt::ino(&meta).hash(&mut hasher);
+    }
+    Some(hasher.finish())
+}
+
+fn modified_nanos(meta: &fs::Metadata) -> Option<u128> {
+    let modified = meta.modified().ok()?;
+    Some(modified.duration_since(UNIX_EPOCH).ok()?.as_nanos())
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn hex(value: u64) -> String {
+    format!("{value:016x}")
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // Tests edit their sites directly.
+mod tests {
+    use super::*;
+
+    fn stages(report: &Report) -> Vec<&'static str> {
+        report.timings.iter().map(|t| t.stage).collect()
+    }
+
+    fn site() -> (tempfile::TempDir, BuildOptions) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        crate::scaffold::init(&root).unwrap();
+        let options = BuildOptions {
+            root,
+            reuse_unchanged: true,
+            ..BuildOptions::default()
+        };
+        (tmp, options)
+    }
+
+    #[test]
+    fn an_unchanged_site_is_not_built_again() {
+        let (_tmp, options) = site();
+        let first = crate::build(&options).unwrap();
+        assert!(stages(&first).contains(&"analyse"));
+        let second = crate::build(&options).unwrap();
+        assert_eq!(stages(&second), ["config", "check"]);
+        assert_eq!(second.n_written, 0);
+        assert_eq!(second.n_files, first.n_files);
+        assert_eq!(second.n_articles, first.n_articles);
+        assert_eq!(second.warnings, first.warnings);
+    }
+
+    #[test]
+    fn a_changed_input_or_output_means_a_full_build() {
+        let (_tmp, options) = site();
+        let out = options.root.join("public");
+        crate::build(&options).unwrap();
+        let built = |options: &BuildOptions| stages(&crate::build(options).unwrap()).len() > 2;
+
+        // One byte of one article, same size, same modification time.
+        let article = walkdir::WalkDir::new(options.root.join("content"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .find(|e| e.file_type().is_file())
+            .unwrap()
+            .into_path();
+        let modified = fs::metadata(&article).unwrap().modified().unwrap();
+        let text = fs::read_to_string(&article).unwrap();
+        let edited = text.replacen('e', "a", 1);
+        assert_eq!(edited.len(), text.len());
+        fs::write(&article, edited).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&article)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        assert!(built(&options), "an edited article was not rebuilt");
+        assert!(!built(&options));
+
+        // An output file edited by hand is put right.
+        fs::write(out.join("index.html"), "edited").unwrap();
+        assert!(built(&options));
+        assert_ne!(fs::read(out.join("index.html")).unwrap(), b"edited");
+
+        // A deleted output, other options, another output folder.
+        fs::remove_dir_all(&out).unwrap();
+        assert!(built(&options));
+        let drafts = BuildOptions {
+            include_drafts: true,
+            ..options.clone()
+        };
+        assert!(built(&drafts));
+        let elsewhere = BuildOptions {
+            output_dir: Some(options.root.join("elsewhere")),
+            ..options.clone()
+        };
+        assert!(built(&elsewhere));
+        assert!(!built(&elsewhere));
+    }
+
+    #[test]
+    fn a_failed_build_after_a_stamped_one_keeps_the_output() {
+        let (_tmp, options) = site();
+        crate::build(&options).unwrap();
+        let home = fs::read(options.root.join("public/index.html")).unwrap();
+        fs::write(options.root.join("site.toml"), "title = [").unwrap();
+        assert!(crate::build(&options).is_err());
+        assert_eq!(
+            fs::read(options.root.join("public/index.html")).unwrap(),
+            home
+        );
+    }
+}
