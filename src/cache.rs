@@ -8,8 +8,11 @@
 //! `site.toml`, the build options and the `digest` binary itself), the
 //! report to repeat, and a fingerprint of the output folder (each file's
 //! path, size, modification time and inode). The next build computes both
-//! fingerprints again; only when both match does it skip loading,
-//! analysing, rendering and writing. Anything else (a changed byte, a
+//! fingerprints again (the input files are read only when their metadata
+//! matches); only when both match does it skip loading, analysing,
+//! rendering and writing. A build that starts within two seconds of an
+//! input being saved leaves no stamp, as a second save within the same
+//! clock tick could keep the file's size and time. Anything else (a changed byte, a
 //! touched file, an output file edited or deleted, another `digest`
 //! binary) is a full build. A missing or unreadable stamp is a full build
 //! too: the stamp is only ever a shortcut.
@@ -18,7 +21,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,19 +37,27 @@ const STAMP_FILE: &str = "build.json";
 /// Bumped when the stamp's meaning changes, so old stamps never match.
 const STAMP_VERSION: u32 = 1;
 
-/// What the inputs of a build looked like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the inputs of a build looked like, from their metadata alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inputs {
-    /// Paths, sizes and modification times (cheap to take again).
+    /// Paths, sizes and modification times, with the options and binary.
     stats: u64,
-    /// The same plus every file's bytes.
-    key: u64,
+    /// The files, relative to the site root.
+    files: Vec<PathBuf>,
+    /// The latest modification time of any input.
+    newest: Option<SystemTime>,
 }
+
+/// An input saved this close to a build may be saved again within the same
+/// tick of the file system's clock, keeping its size and time: such a
+/// build leaves no stamp.
+const RACY_WINDOW: Duration = Duration::from_secs(2);
 
 /// The stamp a successful build leaves.
 #[derive(Debug, Serialize, Deserialize)]
 struct Stamp {
     version: u32,
+    stats: String,
     key: String,
     output: PathBuf,
     output_fingerprint: String,
@@ -69,33 +80,37 @@ fn stamp_path(root: &Path) -> PathBuf {
     root.join(CACHE_DIR).join(STAMP_FILE)
 }
 
-/// Fingerprints the inputs of a build of `options` into `out`; `None` when
-/// some input cannot be read (the build itself then reports it).
+/// Takes the metadata of the inputs of a build of `options` into `out`;
+/// `None` when some input cannot be read (the build itself then reports
+/// it).
 pub fn inputs(options: &BuildOptions, out: &Path) -> Option<Inputs> {
     let files = input_files(&options.root)?;
-    let stats = stats_of(options, out, &files);
-    let contents: Vec<u64> = files
+    Some(Inputs {
+        stats: stats_of(options, out, &files),
+        newest: files
+            .iter()
+            .filter_map(|(_, meta)| meta.modified().ok())
+            .max(),
+        files: files.into_iter().map(|(path, _)| path).collect(),
+    })
+}
+
+/// Hashes the bytes of every input file, in parallel.
+fn contents_of(root: &Path, inputs: &Inputs) -> Option<u64> {
+    let contents: Vec<u64> = inputs
+        .files
         .par_iter()
-        .map(|(relative, _)| {
-            let bytes = fs::read(options.root.join(relative)).ok()?;
+        .map(|relative| {
+            let bytes = fs::read(root.join(relative)).ok()?;
             let mut hasher = DefaultHasher::new();
             bytes.hash(&mut hasher);
             Some(hasher.finish())
         })
         .collect::<Option<_>>()?;
     let mut key = DefaultHasher::new();
-    stats.hash(&mut key);
+    inputs.stats.hash(&mut key);
     contents.hash(&mut key);
-    Some(Inputs {
-        stats,
-        key: key.finish(),
-    })
-}
-
-/// True when `inputs` still describes the site's files as they are now
-/// (nothing was saved while the build ran), without reading them again.
-pub fn unchanged_since(options: &BuildOptions, out: &Path, inputs: Inputs) -> bool {
-    input_files(&options.root).is_some_and(|files| stats_of(options, out, &files) == inputs.stats)
+    Some(key.finish())
 }
 
 /// Hashes everything about a build but the input files' bytes.
@@ -125,13 +140,15 @@ fn stats_of(options: &BuildOptions, out: &Path, files: &[(PathBuf, fs::Metadata)
 
 /// The report of the stamped build when it matches `inputs` and its output
 /// is still in place untouched; `None` means "build".
-pub fn lookup(options: &BuildOptions, out: &Path, inputs: Inputs) -> Option<Report> {
+pub fn lookup(options: &BuildOptions, out: &Path, inputs: &Inputs) -> Option<Report> {
     let text = fs::read(stamp_path(&options.root)).ok()?;
     let stamp: Stamp = serde_json::from_slice(&text).ok()?;
+    // Cheap checks first: a full build needs no file read twice.
     if stamp.version != STAMP_VERSION
-        || stamp.key != hex(inputs.key)
+        || stamp.stats != hex(inputs.stats)
         || stamp.output != absolute(out)
         || stamp.output_fingerprint != hex(output_fingerprint(out)?)
+        || stamp.key != hex(contents_of(&options.root, inputs)?)
     {
         return None;
     }
@@ -152,16 +169,34 @@ pub fn lookup(options: &BuildOptions, out: &Path, inputs: Inputs) -> Option<Repo
     })
 }
 
-/// Records that the build described by `report` made `out` from `inputs`.
-/// Best effort: a stamp that cannot be written only costs the next build
-/// its shortcut.
-pub fn store(options: &BuildOptions, out: &Path, inputs: Inputs, report: &Report) {
-    let Some(fingerprint) = output_fingerprint(out) else {
+/// Records that the build described by `report`, started at `started`,
+/// made `out` from `inputs`. Leaves no stamp when an input changed during
+/// the build or just before it. Best effort: a stamp that cannot be
+/// written only costs the next build its shortcut.
+pub fn store(
+    options: &BuildOptions,
+    out: &Path,
+    inputs: &Inputs,
+    started: SystemTime,
+    report: &Report,
+) {
+    let racy = inputs
+        .newest
+        .is_some_and(|newest| newest + RACY_WINDOW > started);
+    let still = input_files(&options.root)
+        .is_some_and(|files| stats_of(options, out, &files) == inputs.stats);
+    if racy || !still {
+        return;
+    }
+    let (Some(fingerprint), Some(key)) =
+        (output_fingerprint(out), contents_of(&options.root, inputs))
+    else {
         return;
     };
     let stamp = Stamp {
         version: STAMP_VERSION,
-        key: hex(inputs.key),
+        stats: hex(inputs.stats),
+        key: hex(key),
         output: absolute(out),
         output_fingerprint: hex(fingerprint),
         n_articles: report.n_articles,
@@ -276,6 +311,20 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("site");
         crate::scaffold::init(&root).unwrap();
+        // Files saved just before a build leave no stamp (see
+        // `RACY_WINDOW`): make these an hour old.
+        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for entry in walkdir::WalkDir::new(&root) {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                fs::File::options()
+                    .write(true)
+                    .open(entry.path())
+                    .unwrap()
+                    .set_modified(an_hour_ago)
+                    .unwrap();
+            }
+        }
         let options = BuildOptions {
             root,
             reuse_unchanged: true,
@@ -344,6 +393,17 @@ mod tests {
         };
         assert!(built(&elsewhere));
         assert!(!built(&elsewhere));
+    }
+
+    #[test]
+    fn a_site_saved_just_before_the_build_leaves_no_stamp() {
+        let (_tmp, options) = site();
+        let config = options.root.join("site.toml");
+        let text = fs::read_to_string(&config).unwrap();
+        fs::write(&config, text).unwrap();
+        crate::build(&options).unwrap();
+        assert!(!options.root.join(CACHE_DIR).join(STAMP_FILE).exists());
+        assert!(stages(&crate::build(&options).unwrap()).contains(&"analyse"));
     }
 
     #[test]

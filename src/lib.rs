@@ -290,11 +290,15 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     let out = output_dir(options, &config);
     output::guard_output_dir(&options.root, &out)?;
     laps.lap("config");
+    let started_at = std::time::SystemTime::now();
     let inputs = if options.reuse_unchanged {
         options.progress.stage("check");
         let inputs = cache::inputs(options, &out);
+        let hit = inputs
+            .as_ref()
+            .and_then(|inputs| cache::lookup(options, &out, inputs));
         laps.lap("check");
-        if let Some(mut report) = inputs.and_then(|i| cache::lookup(options, &out, i)) {
+        if let Some(mut report) = hit {
             report.timings = laps.timings;
             report.elapsed = started.elapsed();
             return Ok(report);
@@ -352,12 +356,8 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         timings: laps.timings,
         elapsed: started.elapsed(),
     };
-    if let (Some(inputs), Some(out)) = (inputs, &report.output_dir) {
-        // A file saved while the build ran may or may not be in this
-        // output: leave no stamp, so the next build looks again.
-        if cache::unchanged_since(options, out, inputs) {
-            cache::store(options, out, inputs, &report);
-        }
+    if let (Some(inputs), Some(out)) = (&inputs, &report.output_dir) {
+        cache::store(options, out, inputs, started_at, &report);
     }
     Ok(report)
 }
