@@ -203,28 +203,57 @@ fn render_jobs(
     Ok(pages)
 }
 
-/// Renders only the pages that show one of `articles` (indices into the
-/// corpus): their own pages, the pages of articles that list them (related,
-/// thread, copies, neighbours), the topic, day, week, month and thread pages
-/// and feeds they are in, and the site-wide lists (front page, sitemap,
-/// search index, …). For `digest serve` after an edit that kept each
-/// article's slug, date and topics, so that no other page can change.
-/// `part` picks the HTML pages readers see, the files programs read (feeds,
-/// sitemap, search index), or both, so serve can show the first sooner.
+/// Articles edited in place, for [`pages_showing`]: each kept its slug,
+/// date, topics, language and draft state, so it is on the same lists as
+/// before and no count changed; its title, summary, body, source, author,
+/// image, `updated` time or extra fields may have changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edit {
+    /// The edited articles (indices into the corpus).
+    pub articles: BTreeSet<usize>,
+    /// True when an edit changed an article's `updated` time, which the
+    /// sitemap shows as its last modification.
+    pub updated_changed: bool,
+}
+
+impl Edit {
+    /// Adds the articles of `other`.
+    pub fn merge(&mut self, other: Edit) {
+        self.articles.extend(other.articles);
+        self.updated_changed |= other.updated_changed;
+    }
+
+    /// True when nothing was edited.
+    pub fn is_empty(&self) -> bool {
+        self.articles.is_empty()
+    }
+}
+
+/// Renders only the pages that `edit` can change: the edited articles' own
+/// pages, the pages of articles that list them (related, thread, copies,
+/// neighbours), the topic pages, days, weeks, months, threads and feeds
+/// that show them, the front page and search index when they are on it,
+/// and the sitemap when an `updated` time changed. Pages that show only
+/// names and counts (the topic index, the archive calendar, the 404 page)
+/// cannot change. For `digest serve`, which renders only these pages after
+/// an edit instead of the whole site. `part` picks the HTML pages readers
+/// see, the files programs read (feeds, sitemap, search index), or both,
+/// so serve can show the first sooner.
 ///
 /// Errs as [`site`] does.
 pub fn pages_showing(
     data: SiteData<'_>,
     theme: &Theme,
     options: &RenderOptions,
-    articles: &BTreeSet<usize>,
+    edit: &Edit,
     part: Part,
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    // Only the cards these pages show are built.
     let renderer = Renderer::with_lazy_cards(data, theme, options);
     let jobs: Vec<Job> = renderer
         .jobs()
         .into_iter()
-        .filter(|job| part.includes(*job) && renderer.shows(*job, articles))
+        .filter(|job| part.includes(*job) && renderer.shows(*job, edit))
         .collect();
     render_jobs(&renderer, theme, &jobs)
 }
@@ -401,21 +430,32 @@ impl<'a> Renderer<'a> {
         jobs
     }
 
-    /// Whether the page of `job` can show anything of `articles`; errs on
-    /// the side of yes.
-    fn shows(&self, job: Job, articles: &BTreeSet<usize>) -> bool {
+    /// Whether the page of `job` can change with `edit` (see
+    /// [`pages_showing`]); errs on the side of yes.
+    fn shows(&self, job: Job, edit: &Edit) -> bool {
         let digest = self.data.digest;
         let analysis = self.data.analysis;
+        let articles = &edit.articles;
         let any = |list: &[usize]| list.iter().any(|idx| articles.contains(idx));
+        let feed_limit = self.data.config.feed_limit;
         match job {
-            Job::Robots | Job::Stylesheet => false,
-            Job::Front
-            | Job::Topics
-            | Job::Archive
-            | Job::Feed(None)
-            | Job::Sitemap { .. }
-            | Job::NotFound
-            | Job::SearchIndex => true,
+            // These show names, counts and dates (the newest article's date
+            // included), none of which an edit in place changes.
+            Job::Robots | Job::Stylesheet | Job::Topics | Job::Archive | Job::NotFound => false,
+            Job::Front => digest
+                .front_page_day_indices
+                .iter()
+                .filter_map(|&day| digest.days.get(day))
+                .any(|day| any(&day.article_indices)),
+            // A feed lists its newest entries only.
+            Job::Feed(None) => digest
+                .listed
+                .iter()
+                .take(feed_limit)
+                .any(|idx| articles.contains(idx)),
+            // Each listed article's URL and last modification.
+            Job::Sitemap { .. } => edit.updated_changed,
+            Job::SearchIndex => any(&digest.listed),
             Job::Article(idx) => {
                 if articles.contains(&idx) {
                     return true;
@@ -449,10 +489,13 @@ impl<'a> Renderer<'a> {
                 let end = (start + per_page).min(topic.article_indices.len());
                 topic.article_indices.get(start..end).is_some_and(any)
             }),
-            Job::Feed(Some(topic_idx)) => digest
-                .topics
-                .get(topic_idx)
-                .is_some_and(|topic| any(&topic.article_indices)),
+            Job::Feed(Some(topic_idx)) => digest.topics.get(topic_idx).is_some_and(|topic| {
+                topic
+                    .article_indices
+                    .iter()
+                    .take(feed_limit)
+                    .any(|idx| articles.contains(idx))
+            }),
             Job::Day(idx) => digest
                 .days
                 .get(idx)

@@ -13,7 +13,7 @@
 //! Serve knows nothing about articles: it drives the pipeline through
 //! [`crate::generate`] and sees pages and files.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use crate::error::Diagnostic;
-use crate::render::Page;
+use crate::render::{Edit, Page};
 use crate::BuildOptions;
 
 /// Prints a line on stdout. Unlike `println!` it cannot panic: when the
@@ -174,7 +174,7 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
         model: None,
         dirty: BTreeSet::new(),
         failed: None,
-        files_due: BTreeSet::new(),
+        files_due: Edit::default(),
         analysis_stale: false,
         full_took: Duration::ZERO,
     };
@@ -404,7 +404,7 @@ struct Rebuilder {
     failed: Option<Work>,
     /// Articles whose edit re-rendered their HTML pages; their feeds,
     /// sitemap and search index are rendered right after the reload.
-    files_due: BTreeSet<usize>,
+    files_due: Edit,
     /// Articles were edited since the last full build, whose analysis
     /// (related stories, threads) is the one of their earlier text.
     analysis_stale: bool,
@@ -422,6 +422,9 @@ struct Model {
     theme: Option<crate::render::Theme>,
     /// The warnings of loading, which a re-render does not see again.
     warnings: Vec<Diagnostic>,
+    /// Each article's index in `corpus` by its source path (as
+    /// [`path_key`] gives it), to find an edited file's article at once.
+    by_path: HashMap<String, usize>,
 }
 
 /// What a change needs redone.
@@ -478,30 +481,33 @@ impl Rebuilder {
         } else {
             work_for(batch, self.model.is_some(), self.failed)
         };
-        let result = match work {
-            Work::Statics => Ok(current.site.with_statics(statics)),
+        // The new site, with the paths that changed when they are known
+        // without comparing every file.
+        let result: Result<(Site, Option<Vec<String>>), crate::Error> = match work {
+            Work::Statics => Ok((current.site.with_statics(statics), None)),
             Work::Articles => match self.articles(batch) {
                 Some(Ok(pages)) => {
                     warnings.extend(self.model_warnings());
-                    Ok(current.site.with_pages(pages).with_statics(statics))
+                    let (site, changed) = current.site.updated(pages, statics);
+                    Ok((site, Some(changed)))
                 }
                 Some(Err(err)) => Err(err),
                 None => {
                     work = Work::Full;
                     self.full(&mut warnings)
-                        .map(|pages| Site::new(pages, statics))
+                        .map(|pages| (Site::new(pages, statics), None))
                 }
             },
             Work::Render => match self.render() {
                 Ok(pages) => {
                     warnings.extend(self.model_warnings());
-                    Ok(Site::new(pages, statics))
+                    Ok((Site::new(pages, statics), None))
                 }
                 Err(err) => Err(err),
             },
             Work::Full => self
                 .full(&mut warnings)
-                .map(|pages| Site::new(pages, statics)),
+                .map(|pages| (Site::new(pages, statics), None)),
         };
         self.failed = result.is_err().then_some(work);
         match (&result, work) {
@@ -513,10 +519,10 @@ impl Rebuilder {
             _ => {}
         }
         self.show_warnings(&warnings);
-        let elapsed = started.elapsed();
         match result {
-            Ok(site) => {
-                let changed = current.site.changed(&site);
+            Ok((site, known)) => {
+                let changed = known.unwrap_or_else(|| current.site.changed(&site));
+                let elapsed = started.elapsed();
                 let was_broken = !current.problems.is_empty() || !current.built;
                 let generation = if changed.is_empty() {
                     current.generation
@@ -606,9 +612,16 @@ impl Rebuilder {
         // succeeds.
         self.model = None;
         self.dirty.clear();
-        self.files_due.clear();
+        self.files_due = Edit::default();
         let generated = crate::generate(&self.build)?;
         warnings.extend(generated.warnings.iter().cloned());
+        let by_path = generated
+            .corpus
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(idx, article)| (path_key(Path::new(""), &article.source_path), idx))
+            .collect();
         self.model = Some(Model {
             config: generated.config,
             corpus: generated.corpus,
@@ -616,6 +629,7 @@ impl Rebuilder {
             digest: generated.digest,
             theme: None,
             warnings: generated.warnings,
+            by_path,
         });
         Ok(generated.pages)
     }
@@ -673,11 +687,7 @@ impl Rebuilder {
         let mut file_warnings = Vec::new();
         for path in &paths {
             let shown = path_key(&self.root, path);
-            let known = model
-                .corpus
-                .articles
-                .iter()
-                .position(|a| path_key(Path::new(""), &a.source_path) == shown);
+            let known = model.by_path.get(&shown).copied();
             if path.is_dir() {
                 // A folder moved in or out may hold any number of articles.
                 return None;
@@ -733,10 +743,12 @@ impl Rebuilder {
             return Some(Err(crate::Error::Input(problems)));
         }
         self.dirty.clear();
-        let mut changed = BTreeSet::new();
+        let mut edit = Edit::default();
         for (article_idx, article) in updates {
-            model.corpus.articles[article_idx] = article;
-            changed.insert(article_idx);
+            let old = &mut model.corpus.articles[article_idx];
+            edit.updated_changed |= article.updated != old.updated;
+            *old = article;
+            edit.articles.insert(article_idx);
         }
         for (shown, new_warnings) in file_warnings {
             model
@@ -763,15 +775,10 @@ impl Rebuilder {
         };
         // The pages readers see first; feeds, sitemap and search index
         // right after the reload message (see `finish_files`).
-        let pages = crate::render::pages_showing(
-            data,
-            theme,
-            &options,
-            &changed,
-            crate::render::Part::Pages,
-        );
+        let pages =
+            crate::render::pages_showing(data, theme, &options, &edit, crate::render::Part::Pages);
         if pages.is_ok() {
-            self.files_due = changed;
+            self.files_due.merge(edit);
         }
         Some(pages.map_err(crate::Error::Input))
     }
@@ -779,7 +786,7 @@ impl Rebuilder {
     /// Renders the feeds, sitemap and search index of the articles the last
     /// edit changed, and serves them (no reload: no tab shows them).
     fn finish_files(&mut self, state: &State) {
-        let articles = std::mem::take(&mut self.files_due);
+        let edit = std::mem::take(&mut self.files_due);
         let Some(model) = &self.model else {
             return;
         };
@@ -796,13 +803,8 @@ impl Rebuilder {
             live_reload: self.build.live_reload,
         };
         let current = state.snapshot();
-        match crate::render::pages_showing(
-            data,
-            theme,
-            &options,
-            &articles,
-            crate::render::Part::Files,
-        ) {
+        match crate::render::pages_showing(data, theme, &options, &edit, crate::render::Part::Files)
+        {
             Ok(pages) => state.publish(
                 Snapshot {
                     site: current.site.with_pages(pages),

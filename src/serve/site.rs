@@ -5,7 +5,7 @@
 //! Comparing two builds gives the paths that changed, which decides between
 //! a full reload and a stylesheet swap.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -76,6 +76,34 @@ impl Site {
             pages: Arc::new(pages),
             statics: self.statics.clone(),
             static_root: self.static_root.clone(),
+        }
+    }
+
+    /// The site with `changed` pages put in (as [`Site::with_pages`]) and
+    /// `statics` as scanned now, with the paths whose served file differs
+    /// from `self`'s, sorted, as [`Site::changed`] would give them: only
+    /// the pages given and the static files can differ, so the thousands of
+    /// shared pages are not looked at.
+    pub fn updated(&self, changed: Vec<Page>, statics: StaticFiles) -> (Site, Vec<String>) {
+        let mut candidates: BTreeSet<String> = changed
+            .iter()
+            .filter_map(|page| key_of(&page.path))
+            .collect();
+        candidates.extend(self.statics.keys().cloned());
+        candidates.extend(statics.files.keys().cloned());
+        let newer = self.with_pages(changed).with_statics(statics);
+        let differ = candidates
+            .into_iter()
+            .filter(|key| self.served(key) != newer.served(key))
+            .collect();
+        (newer, differ)
+    }
+
+    /// The file served at `key`, borrowed.
+    fn served(&self, key: &str) -> Option<BodyRef<'_>> {
+        match self.statics.get(key) {
+            Some(body) => Some(BodyRef::Static(body)),
+            None => self.pages.get(key).map(BodyRef::Page),
         }
     }
 
@@ -333,6 +361,39 @@ mod tests {
         // Replacing a page by the same bytes is no change.
         let same = new.with_pages(vec![page("c.html", "c")]);
         assert!(new.changed(&same).is_empty());
+    }
+
+    #[test]
+    fn updated_finds_what_a_full_comparison_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("static")).unwrap();
+        std::fs::File::create(dir.path().join("static/style.css")).unwrap();
+        std::fs::File::create(dir.path().join("static/gone.txt")).unwrap();
+        let old = Site::new(
+            vec![
+                page("index.html", "a"),
+                page("b/index.html", "b"),
+                page("style.css", "theme"),
+                page("gone.txt", "page under a static file"),
+            ],
+            scan_static(dir.path()),
+        );
+        std::fs::remove_file(dir.path().join("static/gone.txt")).unwrap();
+        std::fs::File::create(dir.path().join("static/new.txt")).unwrap();
+        let pages = vec![
+            // Same bytes: not a change.
+            page("index.html", "a"),
+            page("b/index.html", "b2"),
+            // Hidden behind the static file either way.
+            page("style.css", "theme2"),
+            page("c/index.html", "c"),
+        ];
+        let (new, changed) = old.updated(pages.clone(), scan_static(dir.path()));
+        assert_eq!(changed, old.changed(&new));
+        assert_eq!(
+            changed,
+            vec!["b/index.html", "c/index.html", "gone.txt", "new.txt"]
+        );
     }
 
     #[test]
