@@ -225,12 +225,15 @@ def fail(name, run):
 
 
 def parse_timings(stderr):
-    """Stage lines of `digest build --timings`, e.g. `  load  123.4 ms`."""
+    """Stage lines of `digest build --timings`, e.g. `  load  123.4 ms   peak 80 MB`."""
     stages = []
     for line in stderr.splitlines():
-        found = re.match(r"^\s*([a-z][a-z _-]*?)\s+([\d.]+)\s*ms\s*$", line)
+        found = re.match(r"^\s*([a-z][a-z _-]*?)\s+([\d.]+)\s*ms(?:\s+peak\s+([\d.]+)\s*MB)?\s*$", line)
         if found:
-            stages.append({"stage": found.group(1), "ms": float(found.group(2))})
+            stage = {"stage": found.group(1), "ms": float(found.group(2))}
+            if found.group(3):
+                stage["peak_mb"] = float(found.group(3))
+            stages.append(stage)
     return stages
 
 

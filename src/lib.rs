@@ -81,6 +81,17 @@ pub struct StageTiming {
     pub stage: &'static str,
     /// Wall time spent in it.
     pub elapsed: Duration,
+    /// The process's peak resident memory so far, in bytes, when the stage
+    /// ended (Linux only): which stage raised it shows where memory goes.
+    pub peak_memory: Option<u64>,
+}
+
+/// The process's peak resident memory so far (`VmHWM`), in bytes.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 /// What a successful build did.
@@ -142,11 +153,17 @@ impl Laps {
     /// Ends the current stage, named `stage`, and starts the next.
     fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
+        self.push(stage, now - self.clock);
+        self.clock = now;
+    }
+
+    /// Records a stage timed by the caller.
+    fn push(&mut self, stage: &'static str, elapsed: Duration) {
         self.timings.push(StageTiming {
             stage,
-            elapsed: now - self.clock,
+            elapsed,
+            peak_memory: peak_memory(),
         });
-        self.clock = now;
     }
 }
 
@@ -330,18 +347,13 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         Err(render::BatchError::Templates(problems)) => return Err(prepared.fail(problems)),
         Err(render::BatchError::Sink(err)) => return Err(err),
     }
-    laps.timings.push(StageTiming {
-        stage: "render",
-        elapsed: laps.clock.elapsed().saturating_sub(writing),
-    });
+    let rendering = laps.clock.elapsed().saturating_sub(writing);
+    laps.push("render", rendering);
     options.progress.stage("write");
     let finish_started = Instant::now();
     let stats = writer.finish()?;
     writing += finish_started.elapsed();
-    laps.timings.push(StageTiming {
-        stage: "write",
-        elapsed: writing,
-    });
+    laps.push("write", writing);
 
     let mut diagnostics = prepared.diagnostics;
     diagnostics.sort();

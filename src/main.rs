@@ -44,8 +44,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print_warnings(&report);
             if args.timings {
                 for timing in &report.timings {
+                    let peak = timing.peak_memory.map_or_else(String::new, |bytes| {
+                        format!("   peak {:>6.0} MB", bytes as f64 / 1e6)
+                    });
                     eprintln!(
-                        "  {:<8} {:>8.1} ms",
+                        "  {:<8} {:>8.1} ms{peak}",
                         timing.stage,
                         timing.elapsed.as_secs_f64() * 1000.0
                     );
