@@ -250,12 +250,34 @@ pub fn pages_showing(
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
     // Only the cards these pages show are built.
     let renderer = Renderer::with_lazy_cards(data, theme, options);
+    let edit = Edit {
+        articles: with_copies(data.analysis, &edit.articles),
+        updated_changed: edit.updated_changed,
+    };
     let jobs: Vec<Job> = renderer
         .jobs()
         .into_iter()
-        .filter(|job| part.includes(*job) && renderer.shows(*job, edit))
+        .filter(|job| part.includes(*job) && renderer.shows(*job, &edit))
         .collect();
     render_jobs(&renderer, theme, &jobs)
+}
+
+/// `articles` with their near-duplicates: the card of each copy lists the
+/// others ("also reported by", with their titles and outlets), so an edit
+/// of one copy changes the cards of all.
+fn with_copies(analysis: &Analysis, articles: &BTreeSet<usize>) -> BTreeSet<usize> {
+    let mut widened = articles.clone();
+    for &idx in articles {
+        let Some(own) = analysis.articles.get(idx) else {
+            continue;
+        };
+        let kept = own.duplicate_of.unwrap_or(idx);
+        widened.insert(kept);
+        if let Some(kept) = analysis.articles.get(kept) {
+            widened.extend(kept.duplicates.iter().copied());
+        }
+    }
+    widened
 }
 
 /// Views shared by many pages, built once per render.
@@ -431,7 +453,8 @@ impl<'a> Renderer<'a> {
     }
 
     /// Whether the page of `job` can change with `edit` (see
-    /// [`pages_showing`]); errs on the side of yes.
+    /// [`pages_showing`]), whose `articles` include the copies of each
+    /// edited article ([`with_copies`]); errs on the side of yes.
     fn shows(&self, job: Job, edit: &Edit) -> bool {
         let digest = self.data.digest;
         let analysis = self.data.analysis;
