@@ -9,6 +9,9 @@
 //!
 //! Loading is timed apart from analysis; peak memory is the process's high
 //! water mark (`VmHWM`), which includes the loaded corpus.
+//!
+//! `BENCH_DUMP=FILE` also writes the whole analysis as JSON, to check that a
+//! speed change leaves the results byte for byte the same.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,13 +50,38 @@ fn memory_mib() -> (f64, f64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// CPU time used by the process so far (user + system, all threads), from
+/// `/proc/self/stat` (Linux): on a shared machine it moves less than wall
+/// time with the load.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |idx: usize| fields.get(idx).and_then(|f| f.parse::<f64>().ok());
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after
+    // the name);
+    // the kernel counts them in clock ticks of 1/100 s on Linux.
+    (ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0
+}
+
 /// Times the steps of analysis one by one (`BENCH_STAGES=1`).
 fn stages(corpus: &content::Corpus, config: &Config) {
     use analyse::{features, related, topics};
     let mut clock = Instant::now();
+    let mut cpu = cpu_seconds();
     let mut lap = |name: &str| {
-        println!("    {name:<22} {:>7.2} s", clock.elapsed().as_secs_f64());
+        let now = cpu_seconds();
+        println!(
+            "    {name:<22} {:>7.2} s wall {:>7.2} s cpu",
+            clock.elapsed().as_secs_f64(),
+            now - cpu
+        );
         clock = Instant::now();
+        cpu = now;
     };
     let documents: Vec<features::Document<'_>> = corpus
         .articles
@@ -93,6 +121,22 @@ fn stages(corpus: &content::Corpus, config: &Config) {
     lap("threads");
 }
 
+/// Writes what `digest analyse --json` prints to `path`, and the analysis
+/// with unrounded scores to `path` + `.raw`.
+fn dump(path: &Path, corpus: &content::Corpus, analysis: &analyse::Analysis) -> Result<(), String> {
+    let report = analyse::report::report(corpus, analysis);
+    let json = serde_json::to_string_pretty(&report).map_err(|err| err.to_string())?;
+    let raw = serde_json::to_string(analysis).map_err(|err| err.to_string())?;
+    let mut raw_path = path.as_os_str().to_owned();
+    raw_path.push(".raw");
+    // A benchmark's own scratch files, not site output, which only
+    // `output` writes.
+    #[allow(clippy::disallowed_methods)]
+    std::fs::write(path, format!("{json}\n"))
+        .and_then(|()| std::fs::write(raw_path, raw))
+        .map_err(|err| err.to_string())
+}
+
 fn bench(root: &Path) -> Result<(), String> {
     let config = Config::load(root).map_err(|err| err.to_string())?;
     let started = Instant::now();
@@ -100,9 +144,14 @@ fn bench(root: &Path) -> Result<(), String> {
     let load_seconds = started.elapsed().as_secs_f64();
     let (_, rss_loaded) = memory_mib();
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let analysis = analyse::run(&corpus, &config);
     let analyse_seconds = started.elapsed().as_secs_f64();
+    let analyse_cpu = cpu_seconds() - cpu_before;
     let (peak, _) = memory_mib();
+    if let Some(path) = std::env::var_os("BENCH_DUMP") {
+        dump(Path::new(&path), &corpus, &analysis)?;
+    }
     let n_articles = corpus.articles.len();
     let words: usize = corpus.articles.iter().map(|a| a.word_count).sum();
     println!(
@@ -111,8 +160,8 @@ fn bench(root: &Path) -> Result<(), String> {
         words as f64 / n_articles.max(1) as f64
     );
     println!(
-        "  load {load_seconds:.2} s, analyse {analyse_seconds:.2} s ({:.1} µs per article); \
-         memory after load {rss_loaded:.0} MiB, peak {peak:.0} MiB",
+        "  load {load_seconds:.2} s, analyse {analyse_seconds:.2} s wall, {analyse_cpu:.2} s cpu \
+         ({:.1} µs per article); memory after load {rss_loaded:.0} MiB, peak {peak:.0} MiB",
         analyse_seconds * 1e6 / n_articles.max(1) as f64
     );
     if std::env::var_os("BENCH_STAGES").is_some() {

@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::text::{entities_in, for_each_word, normalise_word, FastMap, LanguageTools, Word};
+use super::text::{
+    entity_spans, for_each_word, is_name_connector, is_weak_in_name, normalise_word,
+    strip_possessive, FastMap, LanguageTools, Word, WordFacts,
+};
 use super::topics::SparseVector;
 
 /// Articles per unit of parallel work. Fixed, so that results never depend
@@ -102,28 +105,29 @@ pub fn build(
     let (term_ids, term_labels) = merge_vocabulary(chunks.iter().map(|chunk| &chunk.terms));
     let (entity_ids, entity_labels) = merge_vocabulary(chunks.iter().map(|chunk| &chunk.entities));
 
-    // Remap every chunk's local ids to global ones, in parallel.
-    let remapped: Vec<(Vec<SparseVector>, Vec<SparseVector>)> = chunks
-        .par_iter()
-        .enumerate()
-        .map(|(chunk_idx, chunk)| {
-            (
-                remap(&chunk.term_counts, &term_ids[chunk_idx]),
-                remap(&chunk.entity_counts, &entity_ids[chunk_idx]),
-            )
+    // Remap every chunk's local ids to global ones, in parallel and in
+    // place; each chunk's vocabulary is dropped as soon as it is remapped.
+    let remapped: Vec<Chunk> = chunks
+        .into_par_iter()
+        .zip(term_ids.par_iter().zip(entity_ids.par_iter()))
+        .map(|(mut chunk, (term_ids, entity_ids))| {
+            chunk.terms = FrozenVocabulary::default();
+            chunk.entities = FrozenVocabulary::default();
+            remap(&mut chunk.term_counts, term_ids);
+            remap(&mut chunk.entity_counts, entity_ids);
+            chunk
         })
         .collect();
-    let word_counts: Vec<u32> = chunks
-        .iter()
-        .flat_map(|chunk| chunk.word_counts.iter().copied())
-        .take(documents.len())
-        .collect();
+    drop((term_ids, entity_ids));
+    let mut word_counts = Vec::with_capacity(all.len());
     let mut term_counts = Vec::with_capacity(all.len());
     let mut entity_counts = Vec::with_capacity(all.len());
-    for (terms, entities) in remapped {
-        term_counts.extend(terms);
-        entity_counts.extend(entities);
+    for chunk in remapped {
+        word_counts.extend(chunk.word_counts);
+        term_counts.extend(chunk.term_counts);
+        entity_counts.extend(chunk.entity_counts);
     }
+    word_counts.truncate(documents.len());
 
     let n_documents = all.len();
     let term_df = document_frequencies(&term_counts, term_labels.len());
@@ -134,11 +138,11 @@ pub fn build(
     term_counts.truncate(documents.len());
     entity_counts.truncate(documents.len());
     let vectors = term_counts
-        .par_iter()
+        .into_par_iter()
         .map(|counts| weigh(counts, &term_idf, weighting, weighting.max_terms))
         .collect();
     let entity_vectors = entity_counts
-        .par_iter()
+        .into_par_iter()
         .map(|counts| weigh(counts, &entity_idf, weighting, weighting.max_terms))
         .collect();
     Features {
@@ -190,8 +194,8 @@ pub fn shared(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
     out
 }
 
-/// One chunk's vocabulary: stems (or entity keys) in first-seen order, each
-/// with its most frequent written form and how often that form was seen.
+/// One chunk's vocabulary while it is read: stems (or entity keys) in
+/// first-seen order, each with its written forms and how often each was seen.
 #[derive(Default)]
 struct LocalVocabulary {
     keys: Vec<String>,
@@ -224,142 +228,376 @@ impl LocalVocabulary {
         }
     }
 
-    /// The most frequent form of each key, ties broken by the smaller form.
-    fn best_forms(&self) -> Vec<(&str, u32)> {
-        self.forms
-            .iter()
+    /// Keeps only what the merge needs: each key with its most frequent
+    /// form (ties broken by the smaller form) and that form's count. Every
+    /// chunk lives until the merge, so this lowers the peak memory.
+    fn freeze(self) -> FrozenVocabulary {
+        let best = self
+            .forms
+            .into_iter()
             .zip(&self.keys)
             .map(|(forms, key)| {
                 forms
-                    .iter()
-                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                    .map_or((key.as_str(), 0), |(form, &count)| (form.as_str(), count))
+                    .into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .unwrap_or_else(|| (key.clone(), 0))
             })
-            .collect()
+            .collect();
+        FrozenVocabulary {
+            keys: self.keys,
+            best,
+        }
     }
 }
 
-/// What a lowercased word maps to, cached per chunk.
-struct WordEntry {
-    /// The local term id, or none for a stop word.
-    term: Option<u32>,
+/// A chunk's vocabulary after reading: keys by local id, and the best
+/// written form of each with its count.
+#[derive(Default)]
+struct FrozenVocabulary {
+    keys: Vec<String>,
+    best: Vec<(String, u32)>,
+}
+
+/// No id: a stop word, or a word too short to count.
+const NO_ID: u32 = u32::MAX;
+
+/// A word as written, seen somewhere in the chunk.
+struct WrittenWord {
+    /// Index of its normalised form in [`WordCache::normalised`], or
+    /// [`NO_ID`] when it normalises to nothing (one letter).
+    normalised: u32,
+    starts_lowercase: bool,
+    starts_uppercase: bool,
+    /// A lowercase name connector as written ("of", "de").
+    is_connector: bool,
+    /// The last document (chunk-local stamp) whose body writes it
+    /// starting in lowercase.
+    lowercase_in: u32,
+    /// The last document whose body writes it capitalised inside a sentence.
+    capitalised_inside_in: u32,
+}
+
+/// A normalised (lowercased, possessive-free) word seen in the chunk.
+struct NormalisedWord {
+    text: String,
+    /// The local term id of its stem, or [`NO_ID`] for a stop word.
+    term: u32,
+    /// It cannot open or close a name (stop word, month, title, connector).
+    weak: bool,
     /// Occurrences, for choosing the readable label of the stem.
     count: u32,
 }
 
+/// One language's word caches for one chunk: every distinct spelling is
+/// normalised once, and every distinct normalised word is looked up in the
+/// stop words and stemmed once, however often it occurs.
+struct WordCache<'a> {
+    tools: &'static LanguageTools,
+    written_ids: FastMap<&'a str, u32>,
+    written: Vec<WrittenWord>,
+    normalised_ids: FastMap<String, u32>,
+    normalised: Vec<NormalisedWord>,
+}
+
+impl<'a> WordCache<'a> {
+    fn new(tools: &'static LanguageTools) -> Self {
+        Self {
+            tools,
+            written_ids: FastMap::default(),
+            written: Vec::new(),
+            normalised_ids: FastMap::default(),
+            normalised: Vec::new(),
+        }
+    }
+
+    /// The id of a word as written, adding it (and its normalised form, and
+    /// the stem's term id) on first sight.
+    fn written_id(
+        &mut self,
+        word: &'a str,
+        terms: &mut LocalVocabulary,
+        stemming: bool,
+        buffer: &mut String,
+    ) -> u32 {
+        if let Some(&id) = self.written_ids.get(word) {
+            return id;
+        }
+        let normalised = if normalise_word(word, buffer) {
+            self.normalised_id(buffer, terms, stemming)
+        } else {
+            NO_ID
+        };
+        let first = word.chars().next();
+        let id = self.written.len() as u32;
+        self.written.push(WrittenWord {
+            normalised,
+            starts_lowercase: first.is_some_and(char::is_lowercase),
+            starts_uppercase: first.is_some_and(char::is_uppercase),
+            is_connector: is_name_connector(word),
+            lowercase_in: 0,
+            capitalised_inside_in: 0,
+        });
+        self.written_ids.insert(word, id);
+        id
+    }
+
+    fn normalised_id(&mut self, word: &str, terms: &mut LocalVocabulary, stemming: bool) -> u32 {
+        if let Some(&id) = self.normalised_ids.get(word) {
+            return id;
+        }
+        let tools = self.tools;
+        let term = if tools.is_stop_word(word) {
+            NO_ID
+        } else {
+            let stem = if stemming {
+                tools.stem(word)
+            } else {
+                std::borrow::Cow::Borrowed(word)
+            };
+            if stem.chars().nth(1).is_none() {
+                NO_ID
+            } else {
+                terms.id_of(&stem)
+            }
+        };
+        let id = self.normalised.len() as u32;
+        self.normalised.push(NormalisedWord {
+            text: word.to_owned(),
+            term,
+            weak: is_weak_in_name(word, tools),
+            count: 0,
+        });
+        self.normalised_ids.insert(word.to_owned(), id);
+        id
+    }
+
+    fn normalised_of(&self, written: u32) -> Option<&NormalisedWord> {
+        let written = self.written.get(written as usize)?;
+        self.normalised.get(written.normalised as usize)
+    }
+}
+
+/// Entity detection's questions about one body, answered from the chunk's
+/// word cache and the marks its words left for this document.
+struct CachedFacts<'c, 'a> {
+    cache: &'c WordCache<'a>,
+    /// The written-word id of each body word, by position.
+    ids: &'c [u32],
+    /// This document's stamp.
+    stamp: u32,
+}
+
+impl CachedFacts<'_, '_> {
+    fn written(&self, position: usize) -> Option<&WrittenWord> {
+        self.cache.written.get(*self.ids.get(position)? as usize)
+    }
+}
+
+impl WordFacts for CachedFacts<'_, '_> {
+    fn is_capitalised(&mut self, position: usize) -> bool {
+        self.written(position).is_some_and(|w| w.starts_uppercase)
+    }
+
+    fn is_connector(&mut self, position: usize) -> bool {
+        self.written(position).is_some_and(|w| w.is_connector)
+    }
+
+    fn is_weak(&mut self, position: usize) -> bool {
+        self.ids
+            .get(position)
+            .and_then(|&id| self.cache.normalised_of(id))
+            .is_none_or(|n| n.weak)
+    }
+
+    fn written_in_lowercase(&mut self, position: usize) -> bool {
+        let Some(normalised) = self
+            .ids
+            .get(position)
+            .and_then(|&id| self.cache.normalised_of(id))
+        else {
+            return false;
+        };
+        self.cache
+            .written_ids
+            .get(normalised.text.as_str())
+            .and_then(|&id| self.cache.written.get(id as usize))
+            .is_some_and(|w| w.lowercase_in == self.stamp)
+    }
+
+    fn capitalised_inside(&mut self, position: usize) -> bool {
+        self.written(position)
+            .is_some_and(|w| w.capitalised_inside_in == self.stamp)
+    }
+}
+
+/// Weighted counts of one document, summed in a dense array indexed by
+/// local id; `take` returns them sorted by id and clears the array.
+#[derive(Default)]
+struct DenseCounts {
+    values: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl DenseCounts {
+    fn add(&mut self, id: u32, weight: f32) {
+        let idx = id as usize;
+        if idx >= self.values.len() {
+            self.values.resize(idx + 1, 0.0);
+        }
+        let slot = &mut self.values[idx];
+        if *slot == 0.0 {
+            self.touched.push(id);
+        }
+        *slot += weight;
+    }
+
+    fn take(&mut self) -> Vec<(u32, f32)> {
+        let mut out: Vec<(u32, f32)> = self
+            .touched
+            .drain(..)
+            .map(|id| (id, std::mem::take(&mut self.values[id as usize])))
+            .collect();
+        out.sort_unstable_by_key(|&(id, _)| id);
+        out
+    }
+}
+
 /// The result of processing one chunk of documents.
 struct Chunk {
-    terms: LocalVocabulary,
-    entities: LocalVocabulary,
+    terms: FrozenVocabulary,
+    entities: FrozenVocabulary,
     term_counts: Vec<Vec<(u32, f32)>>,
     entity_counts: Vec<Vec<(u32, f32)>>,
     word_counts: Vec<u32>,
 }
 
 impl Chunk {
-    fn process(documents: &[&Document<'_>], weighting: &Weighting) -> Chunk {
-        let mut chunk = Chunk {
-            terms: LocalVocabulary::default(),
-            entities: LocalVocabulary::default(),
-            term_counts: Vec::with_capacity(documents.len()),
-            entity_counts: Vec::with_capacity(documents.len()),
-            word_counts: Vec::with_capacity(documents.len()),
-        };
+    fn process<'a>(documents: &[&Document<'a>], weighting: &Weighting) -> Chunk {
+        let mut terms = LocalVocabulary::default();
+        let mut entities = LocalVocabulary::default();
+        let mut term_counts = Vec::with_capacity(documents.len());
+        let mut entity_counts = Vec::with_capacity(documents.len());
+        let mut word_counts = Vec::with_capacity(documents.len());
         // Word caches per language: the same spelling may be a stop word in
         // one language and a content word in another.
-        let mut caches: BTreeMap<&'static str, FastMap<String, WordEntry>> = BTreeMap::new();
+        let mut caches: BTreeMap<&'static str, WordCache<'a>> = BTreeMap::new();
         let mut buffer = String::new();
-        let mut counts: FastMap<u32, f32> = FastMap::default();
-        let mut body_words: Vec<Word<'_>> = Vec::new();
-        for document in documents {
+        let mut key = String::new();
+        let mut label = String::new();
+        let mut counts = DenseCounts::default();
+        let mut body_words: Vec<Word<'a>> = Vec::new();
+        let mut body_ids: Vec<u32> = Vec::new();
+        let mut title_ids: Vec<u32> = Vec::new();
+        for (document_idx, document) in documents.iter().enumerate() {
+            // Stamps start at 1: 0 marks "never".
+            let stamp = document_idx as u32 + 1;
             let tools = LanguageTools::for_code(document.lang);
-            let cache = caches.entry(tools.code).or_default();
-            counts.clear();
-            let mut n_words = 0u32;
+            let cache = caches
+                .entry(tools.code)
+                .or_insert_with(|| WordCache::new(tools));
             // The body is split into words once, for terms and entities.
             body_words.clear();
             for_each_word(document.text, |word| body_words.push(word));
+            body_ids.clear();
+            for word in &body_words {
+                let id = cache.written_id(word.text, &mut terms, weighting.stemming, &mut buffer);
+                body_ids.push(id);
+                let written = &mut cache.written[id as usize];
+                if written.starts_lowercase {
+                    written.lowercase_in = stamp;
+                } else if written.starts_uppercase && !word.sentence_start {
+                    written.capitalised_inside_in = stamp;
+                }
+            }
+            title_ids.clear();
+            for_each_word(document.title, |word| {
+                title_ids.push(cache.written_id(
+                    word.text,
+                    &mut terms,
+                    weighting.stemming,
+                    &mut buffer,
+                ));
+            });
+
             let lead_end = lead_end(document.text);
-            let mut title_words = Vec::new();
-            for_each_word(document.title, |word| title_words.push(word));
-            let weighted = title_words
-                .iter()
-                .map(|word| (word, weighting.title))
-                .chain(body_words.iter().map(|word| {
+            let weighted = title_ids.iter().map(|&id| (id, weighting.title)).chain(
+                body_ids.iter().zip(&body_words).map(|(&id, word)| {
                     let weight = if word.offset < lead_end {
                         weighting.lead
                     } else {
                         1.0
                     };
-                    (word, weight)
-                }));
-            for (word, weight) in weighted {
-                n_words += 1;
-                if !normalise_word(word.text, &mut buffer) {
+                    (id, weight)
+                }),
+            );
+            for (id, weight) in weighted {
+                let normalised = cache.written[id as usize].normalised;
+                let Some(entry) = cache.normalised.get_mut(normalised as usize) else {
                     continue;
-                }
-                let entry = match cache.get_mut(buffer.as_str()) {
-                    Some(entry) => entry,
-                    None => {
-                        let term = if tools.is_stop_word(&buffer) {
-                            None
-                        } else {
-                            let stem = if weighting.stemming {
-                                tools.stem(&buffer)
-                            } else {
-                                std::borrow::Cow::Borrowed(buffer.as_str())
-                            };
-                            if stem.chars().nth(1).is_none() {
-                                None
-                            } else {
-                                Some(chunk.terms.id_of(&stem))
-                            }
-                        };
-                        cache
-                            .entry(buffer.clone())
-                            .or_insert(WordEntry { term, count: 0 })
-                    }
                 };
                 entry.count += 1;
-                if let Some(term) = entry.term {
-                    *counts.entry(term).or_insert(0.0) += weight;
+                if entry.term != NO_ID {
+                    counts.add(entry.term, weight);
                 }
             }
-            chunk.term_counts.push(sorted_counts(&counts));
-            chunk.word_counts.push(n_words);
+            term_counts.push(counts.take());
+            word_counts.push((title_ids.len() + body_ids.len()) as u32);
 
-            counts.clear();
-            for mention in entities_in(&body_words, tools) {
-                let id = chunk.entities.id_of(&mention.key);
-                chunk.entities.add_form(id, &mention.label, 1);
-                *counts.entry(id).or_insert(0.0) += 1.0;
-                if let Some((_, last)) = mention.key.rsplit_once(' ') {
+            let mut facts = CachedFacts {
+                cache,
+                ids: &body_ids,
+                stamp,
+            };
+            entity_spans(&body_words, tools, &mut facts, |span| {
+                key.clear();
+                label.clear();
+                for (word, &id) in body_words[span.clone()].iter().zip(&body_ids[span]) {
+                    if !key.is_empty() {
+                        key.push(' ');
+                        label.push(' ');
+                    }
+                    match cache.normalised_of(id) {
+                        Some(normalised) => key.push_str(&normalised.text),
+                        // A one-letter word inside a name ("John F
+                        // Kennedy") keeps its lowercased letter.
+                        None => {
+                            normalise_word(word.text, &mut buffer);
+                            key.push_str(&buffer);
+                        }
+                    }
+                    label.push_str(strip_possessive(word.text));
+                }
+                let id = entities.id_of(&key);
+                entities.add_form(id, &label, 1);
+                counts.add(id, 1.0);
+                if let Some((_, last)) = key.rsplit_once(' ') {
                     if weighting.entity_alias > 0.0 && last.chars().nth(1).is_some() {
-                        let label = mention
-                            .label
+                        let last_label = label
                             .rsplit_once(' ')
-                            .map_or(mention.label.as_str(), |(_, last)| last);
-                        let alias = chunk.entities.id_of(last);
-                        chunk.entities.add_form(alias, label, 1);
-                        *counts.entry(alias).or_insert(0.0) += weighting.entity_alias;
+                            .map_or(label.as_str(), |(_, last)| last);
+                        let alias = entities.id_of(last);
+                        entities.add_form(alias, last_label, 1);
+                        counts.add(alias, weighting.entity_alias);
                     }
                 }
-            }
-            chunk.entity_counts.push(sorted_counts(&counts));
+            });
+            entity_counts.push(counts.take());
         }
         // The readable label of a stem is its most frequent written form.
-        for cache in caches.values() {
-            for (word, entry) in cache {
-                if let Some(term) = entry.term {
-                    chunk.terms.add_form(term, word, entry.count);
+        for cache in caches.into_values() {
+            for word in cache.normalised {
+                if word.term != NO_ID {
+                    terms.add_form(word.term, &word.text, word.count);
                 }
             }
         }
-        // The key → id maps are only needed while reading; every chunk is
-        // kept until the merge, so freeing them now lowers the peak memory.
-        chunk.terms.ids = FastMap::default();
-        chunk.entities.ids = FastMap::default();
-        chunk
+        Chunk {
+            terms: terms.freeze(),
+            entities: entities.freeze(),
+            term_counts,
+            entity_counts,
+            word_counts,
+        }
     }
 }
 
@@ -371,27 +609,21 @@ fn lead_end(text: &str) -> usize {
         .map_or(text.len(), |idx| start + idx)
 }
 
-fn sorted_counts(counts: &FastMap<u32, f32>) -> Vec<(u32, f32)> {
-    let mut out: Vec<(u32, f32)> = counts.iter().map(|(&id, &count)| (id, count)).collect();
-    out.sort_unstable_by_key(|&(id, _)| id);
-    out
-}
-
 /// Merges chunk vocabularies into one whose ids follow the sorted keys.
 /// Returns, per chunk, local id → global id, and the label of each global id.
 fn merge_vocabulary<'a>(
-    vocabularies: impl Iterator<Item = &'a LocalVocabulary>,
+    vocabularies: impl Iterator<Item = &'a FrozenVocabulary>,
 ) -> (Vec<Vec<u32>>, Vec<String>) {
-    let vocabularies: Vec<&LocalVocabulary> = vocabularies.collect();
+    let vocabularies: Vec<&FrozenVocabulary> = vocabularies.collect();
     // key → (best form, its count); summed when the same form wins in
     // several chunks.
     let mut merged: FastMap<&str, Vec<(&str, u32)>> = FastMap::default();
     for vocabulary in &vocabularies {
-        for (key, (form, count)) in vocabulary.keys.iter().zip(vocabulary.best_forms()) {
+        for (key, (form, count)) in vocabulary.keys.iter().zip(&vocabulary.best) {
             let forms = merged.entry(key.as_str()).or_default();
             match forms.iter_mut().find(|(existing, _)| *existing == form) {
                 Some(entry) => entry.1 += count,
-                None => forms.push((form, count)),
+                None => forms.push((form.as_str(), *count)),
             }
         }
     }
@@ -429,18 +661,14 @@ fn merge_vocabulary<'a>(
     (maps, labels)
 }
 
-fn remap(counts: &[Vec<(u32, f32)>], ids: &[u32]) -> Vec<Vec<(u32, f32)>> {
-    counts
-        .iter()
-        .map(|vector| {
-            let mut out: Vec<(u32, f32)> = vector
-                .iter()
-                .map(|&(local, count)| (ids.get(local as usize).copied().unwrap_or(0), count))
-                .collect();
-            out.sort_unstable_by_key(|&(id, _)| id);
-            out
-        })
-        .collect()
+/// Rewrites local ids as global ones, keeping every vector sorted by id.
+fn remap(counts: &mut [Vec<(u32, f32)>], ids: &[u32]) {
+    for vector in counts {
+        for entry in vector.iter_mut() {
+            entry.0 = ids.get(entry.0 as usize).copied().unwrap_or(0);
+        }
+        vector.sort_unstable_by_key(|&(id, _)| id);
+    }
 }
 
 fn document_frequencies(counts: &[Vec<(u32, f32)>], n_ids: usize) -> Vec<u32> {
@@ -482,29 +710,34 @@ fn inverse_document_frequencies(df: &[u32], n_documents: usize) -> Vec<f32> {
 /// Weighted counts into an L2-normalised TF-IDF vector of at most
 /// `max_terms` entries, sorted by id.
 fn weigh(
-    counts: &[(u32, f32)],
+    mut weighted: Vec<(u32, f32)>,
     idf: &[f32],
     weighting: &Weighting,
     max_terms: usize,
 ) -> SparseVector {
-    let mut weighted: Vec<(u32, f32)> = counts
-        .iter()
-        .map(|&(id, count)| {
-            let tf = if weighting.sublinear_tf {
-                1.0 + count.ln()
-            } else {
-                count
-            };
-            let idf = idf.get(id as usize).copied().unwrap_or(0.0);
-            (id, tf * idf.powf(weighting.idf_power))
-        })
-        .filter(|&(_, weight)| weight > 0.0)
-        .collect();
+    for entry in &mut weighted {
+        let (id, count) = *entry;
+        let tf = if weighting.sublinear_tf {
+            1.0 + count.ln()
+        } else {
+            count
+        };
+        let idf = idf.get(id as usize).copied().unwrap_or(0.0);
+        entry.1 = tf * idf.powf(weighting.idf_power);
+    }
+    weighted.retain(|&(_, weight)| weight > 0.0);
     if weighted.len() > max_terms {
-        weighted.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Strongest first, ties by id: a total order, so the kept set is
+        // the same whichever way it is selected.
+        weighted.select_nth_unstable_by(max_terms - 1, |a, b| {
+            b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+        });
         weighted.truncate(max_terms);
         weighted.sort_unstable_by_key(|&(id, _)| id);
     }
+    // The counts had room for every word; vectors live as long as the
+    // analysis, so they give the rest back.
+    weighted.shrink_to_fit();
     let norm = weighted
         .iter()
         .map(|&(_, w)| f64::from(w) * f64::from(w))

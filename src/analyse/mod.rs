@@ -210,51 +210,49 @@ fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
     let related_lists: Vec<Vec<Related>> = candidates
         .par_iter()
         .enumerate()
-        .map(|(article_idx, list)| {
-            let kept = duplicate_of[article_idx].unwrap_or(article_idx);
-            let mut chosen: Vec<&related::Candidate> = list
-                .iter()
-                .filter(|c| {
-                    // Copies stand behind their kept article, and an article
-                    // is never related to its own copies.
-                    !excluded[c.article_idx]
-                        && c.article_idx != kept
-                        && c.breakdown.total >= settings.min_score
-                })
-                .collect();
-            chosen.sort_by(|a, b| {
-                let (x, y) = (
-                    &corpus.articles[a.article_idx],
-                    &corpus.articles[b.article_idx],
-                );
-                b.breakdown
-                    .total
-                    .total_cmp(&a.breakdown.total)
-                    .then(y.date.cmp(&x.date))
-                    .then(x.slug.cmp(&y.slug))
-            });
-            chosen.truncate(settings.count);
-            chosen
-                .into_iter()
-                .map(|c| Related {
-                    article_idx: c.article_idx,
-                    score: c.breakdown.total,
-                    reasons: related::reasons(
-                        &model.features,
-                        article_idx,
-                        c.article_idx,
-                        MAX_REASONS,
-                    ),
-                    relation: if corpus.articles[c.article_idx].date
-                        <= corpus.articles[article_idx].date
-                    {
-                        Relation::EarlierCoverage
-                    } else {
-                        Relation::FollowUp
-                    },
-                })
-                .collect()
-        })
+        .map_init(
+            || related::ReasonFinder::new(&model.features),
+            |finder, (article_idx, list)| {
+                let kept = duplicate_of[article_idx].unwrap_or(article_idx);
+                let mut chosen: Vec<&related::Candidate> = list
+                    .iter()
+                    .filter(|c| {
+                        // Copies stand behind their kept article, and an article
+                        // is never related to its own copies.
+                        !excluded[c.article_idx]
+                            && c.article_idx != kept
+                            && c.breakdown.total >= settings.min_score
+                    })
+                    .collect();
+                chosen.sort_by(|a, b| {
+                    let (x, y) = (
+                        &corpus.articles[a.article_idx],
+                        &corpus.articles[b.article_idx],
+                    );
+                    b.breakdown
+                        .total
+                        .total_cmp(&a.breakdown.total)
+                        .then(y.date.cmp(&x.date))
+                        .then(x.slug.cmp(&y.slug))
+                });
+                chosen.truncate(settings.count);
+                chosen
+                    .into_iter()
+                    .map(|c| Related {
+                        article_idx: c.article_idx,
+                        score: c.breakdown.total,
+                        reasons: finder.reasons(article_idx, c.article_idx, MAX_REASONS),
+                        relation: if corpus.articles[c.article_idx].date
+                            <= corpus.articles[article_idx].date
+                        {
+                            Relation::EarlierCoverage
+                        } else {
+                            Relation::FollowUp
+                        },
+                    })
+                    .collect()
+            },
+        )
         .collect();
 
     let articles = model

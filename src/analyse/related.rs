@@ -273,43 +273,133 @@ pub fn time_closeness(a: i64, b: i64, half_life_days: f64) -> f64 {
 /// up to `max` reasons, entities before terms, and no term that merely
 /// repeats an entity ("putin" after "Vladimir Putin").
 pub fn reasons(features: &Features, a: usize, b: usize, max: usize) -> Vec<String> {
-    let (entities, terms) = shared_labels(features, a, b);
-    let mut out: Vec<String> = Vec::new();
-    for (label, _) in entities.into_iter().take(3) {
-        let words: Vec<String> = label.to_lowercase().split(' ').map(str::to_owned).collect();
-        let words_of = |kept: &str| -> Vec<String> {
-            kept.to_lowercase().split(' ').map(str::to_owned).collect()
+    let terms = || {
+        shared(
+            vector_of(&features.vectors, a),
+            vector_of(&features.vectors, b),
+        )
+    };
+    reasons_from(features, a, b, max, terms)
+}
+
+/// Finds [`reasons`] for many pairs that share their first article, as the
+/// related stories of one article do: the first article's term vector is
+/// spread into a dense array once, so each pair costs the length of the
+/// second article's vector instead of a merge of both.
+pub struct ReasonFinder<'f> {
+    features: &'f Features,
+    /// The term weights of `loaded`, by term id; zero elsewhere.
+    dense: Vec<f32>,
+    loaded: Option<usize>,
+}
+
+impl<'f> ReasonFinder<'f> {
+    /// A finder over `features`, with room for every term.
+    pub fn new(features: &'f Features) -> Self {
+        Self {
+            features,
+            dense: vec![0.0; features.term_labels.len()],
+            loaded: None,
+        }
+    }
+
+    /// The same as [`reasons`]`(features, a, b, max)`.
+    pub fn reasons(&mut self, a: usize, b: usize, max: usize) -> Vec<String> {
+        let features = self.features;
+        if self.loaded != Some(a) {
+            if let Some(previous) = self.loaded.take() {
+                for &(id, _) in vector_of(&features.vectors, previous) {
+                    self.dense[id as usize] = 0.0;
+                }
+            }
+            for &(id, weight) in vector_of(&features.vectors, a) {
+                if let Some(slot) = self.dense.get_mut(id as usize) {
+                    *slot = weight;
+                }
+            }
+            self.loaded = Some(a);
+        }
+        let dense = &self.dense;
+        let terms = || {
+            // The same pairs and products as `shared`, in the same order.
+            let mut out: Vec<(u32, f64)> = vector_of(&features.vectors, b)
+                .iter()
+                .filter_map(|&(id, weight)| {
+                    let mine = dense.get(id as usize).copied().unwrap_or(0.0);
+                    (mine != 0.0).then(|| (id, f64::from(mine) * f64::from(weight)))
+                })
+                .collect();
+            out.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            out
         };
+        reasons_from(features, a, b, max, terms)
+    }
+}
+
+fn vector_of(vectors: &[Vec<(u32, f32)>], idx: usize) -> &[(u32, f32)] {
+    vectors.get(idx).map_or(&[][..], Vec::as_slice)
+}
+
+/// [`reasons`], with the shared terms (strongest first) computed only when
+/// the entities leave room for them. Borrows labels and copies only the few
+/// it keeps, because it runs for every shown related story.
+fn reasons_from(
+    features: &Features,
+    a: usize,
+    b: usize,
+    max: usize,
+    shared_terms: impl FnOnce() -> Vec<(u32, f64)>,
+) -> Vec<String> {
+    fn label(labels: &[String], id: u32) -> &str {
+        labels.get(id as usize).map_or("", String::as_str)
+    }
+    let words_of =
+        |text: &str| -> Vec<String> { text.to_lowercase().split(' ').map(str::to_owned).collect() };
+    let entities = shared(
+        vector_of(&features.entity_vectors, a),
+        vector_of(&features.entity_vectors, b),
+    );
+    let mut out: Vec<String> = Vec::new();
+    // The lowercased words of each kept reason, parallel to `out`.
+    let mut kept_words: Vec<Vec<String>> = Vec::new();
+    for &(id, _) in entities.iter().take(3) {
+        let label = label(&features.entity_labels, id);
+        let words = words_of(label);
         // "Putin" adds nothing after "Vladimir Putin"; "Vladimir Putin"
         // replaces a "Putin" listed before it.
-        if out
+        if kept_words
             .iter()
-            .any(|kept| words.iter().all(|w| words_of(kept).contains(w)))
+            .any(|kept| words.iter().all(|w| kept.contains(w)))
         {
             continue;
         }
-        if let Some(slot) = out
-            .iter_mut()
-            .find(|kept| words_of(kept).iter().all(|w| words.contains(w)))
+        if let Some(slot) = kept_words
+            .iter()
+            .position(|kept| kept.iter().all(|w| words.contains(w)))
         {
-            *slot = label;
+            out[slot] = label.to_owned();
+            kept_words[slot] = words;
             continue;
         }
-        out.push(label);
+        out.push(label.to_owned());
+        kept_words.push(words);
     }
-    for (label, _) in terms {
-        if out.len() >= max {
-            break;
+    if out.len() < max {
+        for (id, _) in shared_terms() {
+            if out.len() >= max {
+                break;
+            }
+            let label = label(&features.term_labels, id);
+            let lower = label.to_lowercase();
+            if kept_words.iter().any(|kept| {
+                kept.iter()
+                    .any(|word| word.starts_with(&lower) || lower.starts_with(word.as_str()))
+            }) {
+                continue;
+            }
+            out.push(label.to_owned());
+            kept_words.push(words_of(label));
         }
-        let lower = label.to_lowercase();
-        if out.iter().any(|kept| {
-            kept.to_lowercase()
-                .split(' ')
-                .any(|word| word.starts_with(&lower) || lower.starts_with(word))
-        }) {
-            continue;
-        }
-        out.push(label);
     }
     out.truncate(max);
     out

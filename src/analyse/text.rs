@@ -279,7 +279,12 @@ impl Hasher for FastHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.hash
+        // The low bits of a product depend only on the low bits of its
+        // factors, so without this the low bits, which pick a hash table's
+        // bucket, would depend on little more than each word's first letter
+        // or two and pile words into the same few buckets. The rotation
+        // brings the well-mixed high bits down (as rustc-hash does).
+        self.hash.rotate_left(26)
     }
 }
 
@@ -411,26 +416,80 @@ pub fn for_each_word<'a>(text: &'a str, mut visit: impl FnMut(Word<'a>)) {
             joined_to_previous,
         });
     };
-    // Most news text is plain ASCII; segmenting it by hand is several times
-    // faster than the general Unicode rules and splits the same. Words never
-    // span lines, so each line takes the fast path when it can.
+    // Most news text is plain ASCII, apart from typographic quotes and
+    // dashes; segmenting it by hand is several times faster than the general
+    // Unicode rules and splits the same. Words never span lines, nor the
+    // characters in `HARD_BREAKS`, so each piece between them takes the fast
+    // path when it can.
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         if line.is_ascii() {
             ascii_words(line, &mut |start, word| handle(line_start + start, word));
         } else {
-            for (start, word) in line.unicode_word_indices() {
-                handle(line_start + start, word);
+            for (piece_start, piece) in pieces(line) {
+                let offset = line_start + piece_start;
+                if piece.bytes().all(|b| b.is_ascii()) || only_ascii_and_apostrophes(piece) {
+                    ascii_words(piece, &mut |start, word| handle(offset + start, word));
+                } else {
+                    for (start, word) in piece.unicode_word_indices() {
+                        handle(offset + start, word);
+                    }
+                }
             }
         }
         line_start += line.len();
     }
 }
 
-/// The words of an ASCII text as UAX #29 finds them: runs of letters,
-/// digits and `_`, where `'`, `.` or `:` between two letters ("don't",
-/// "U.S") and `.`, `,`, `;` or `'` between two digits ("3.5", "4,000") do
-/// not split.
+/// Characters with a word boundary on both sides under UAX #29 (word break
+/// property "Other"), which news text uses often: typographic double
+/// quotes, dashes, the ellipsis, guillemets and the no-break space.
+const HARD_BREAKS: &[char] = &[
+    '\u{201c}', '\u{201d}', '\u{2013}', '\u{2014}', '\u{2026}', '\u{ab}', '\u{bb}', '\u{a0}',
+];
+
+/// Splits a line at its [`HARD_BREAKS`] (which go with neither piece), each
+/// piece with its byte offset. A break character followed by a non-ASCII
+/// character that is not itself a break is kept inside the piece, because a
+/// combining mark or joiner after it would attach to it (rule WB4).
+fn pieces(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest_start = 0;
+    let mut chars = line.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while let Some((idx, c)) = chars.next() {
+            if !HARD_BREAKS.contains(&c) {
+                continue;
+            }
+            let next_is_plain = chars
+                .peek()
+                .is_none_or(|&(_, next)| next.is_ascii() || HARD_BREAKS.contains(&next));
+            if !next_is_plain {
+                continue;
+            }
+            let piece = (rest_start, &line[rest_start..idx]);
+            rest_start = idx + c.len_utf8();
+            return Some(piece);
+        }
+        if rest_start <= line.len() {
+            let piece = (rest_start, &line[rest_start..]);
+            rest_start = line.len() + 1;
+            return Some(piece);
+        }
+        None
+    })
+}
+
+/// True when the only non-ASCII characters of `text` are typographic
+/// apostrophes (‘ ’), which [`ascii_words`] handles like `'`.
+fn only_ascii_and_apostrophes(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii() || c == '\u{2018}' || c == '\u{2019}')
+}
+
+/// The words of a text of ASCII and typographic apostrophes, as UAX #29
+/// finds them: runs of letters, digits and `_`, where `'`, `‘`, `’`, `.` or
+/// `:` between two letters ("don't", "U.S") and `.`, `,`, `;`, `'`, `‘` or
+/// `’` between two digits ("3.5", "4,000") do not split.
 fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str)) {
     let bytes = text.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -448,19 +507,26 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str)) {
                 idx += 1;
                 continue;
             }
-            let (Some(&before), Some(&after)) = (bytes.get(idx - 1), bytes.get(idx + 1)) else {
+            // A typographic apostrophe is the three bytes E2 80 98 or 99;
+            // like `'` it is MidNumLet.
+            let (mid_num_let, width) = match (b, bytes.get(idx + 1), bytes.get(idx + 2)) {
+                (b'\'' | b'.', _, _) => (true, 1),
+                (0xE2, Some(0x80), Some(0x98 | 0x99)) => (true, 3),
+                _ => (false, 1),
+            };
+            let (Some(&before), Some(&after)) = (bytes.get(idx - 1), bytes.get(idx + width)) else {
                 break;
             };
             // UAX #29 rules WB6/7 (MidLetter, MidNumLet) and WB11/12 (MidNum,
             // MidNumLet), restricted to ASCII.
-            let joins = (matches!(b, b'\'' | b'.' | b':')
+            let joins = ((mid_num_let || b == b':')
                 && before.is_ascii_alphabetic()
                 && after.is_ascii_alphabetic())
-                || (matches!(b, b'.' | b',' | b';' | b'\'')
+                || ((mid_num_let || matches!(b, b',' | b';'))
                     && before.is_ascii_digit()
                     && after.is_ascii_digit());
             if joins {
-                idx += 2;
+                idx += width + 1;
             } else {
                 break;
             }
@@ -533,55 +599,159 @@ pub fn entities(text: &str, tools: &LanguageTools) -> Vec<EntityMention> {
 
 /// [`entities`] of a text already split into words.
 pub fn entities_in(words: &[Word<'_>], tools: &LanguageTools) -> Vec<EntityMention> {
-    let shapes = WordShapes::of(words);
+    let mut facts = WordShapes::of(words, tools);
     let mut mentions = Vec::new();
-    let mut run: Vec<Word<'_>> = Vec::new();
-    let mut pending_connector: Option<Word<'_>> = None;
-    let flush = |run: &mut Vec<Word<'_>>, mentions: &mut Vec<EntityMention>| {
-        if let Some(mention) = mention_of(run, tools, &shapes) {
-            mentions.push(mention);
-        }
-        run.clear();
-    };
-    for &word in words {
-        let capitalised = word.text.chars().next().is_some_and(char::is_uppercase);
-        let continues = word.joined_to_previous && !word.sentence_start;
-        if capitalised {
-            if continues && !run.is_empty() {
-                if let Some(connector) = pending_connector.take() {
-                    run.push(connector);
-                }
-            } else {
-                pending_connector = None;
-                flush(&mut run, &mut mentions);
+    let mut buffer = String::new();
+    entity_spans(words, tools, &mut facts, |span| {
+        let mut key = String::new();
+        let mut label = String::new();
+        for word in &words[span] {
+            if !key.is_empty() {
+                key.push(' ');
+                label.push(' ');
             }
-            run.push(word);
-            continue;
+            normalise_word(word.text, &mut buffer);
+            key.push_str(&buffer);
+            label.push_str(strip_possessive(word.text));
         }
-        let is_connector = NAME_CONNECTORS.contains(&word.text);
-        if is_connector && continues && !run.is_empty() && pending_connector.is_none() {
-            pending_connector = Some(word);
-            continue;
-        }
-        pending_connector = None;
-        flush(&mut run, &mut mentions);
-    }
-    flush(&mut run, &mut mentions);
+        mentions.push(EntityMention { key, label });
+    });
     mentions
+}
+
+/// What entity detection needs to know about the words of one text, each
+/// asked by the word's position in the text's word list. [`entities_in`]
+/// answers from the words themselves; analysis of a whole site answers from
+/// caches shared by many texts, which is what makes this a trait.
+pub trait WordFacts {
+    /// True when the word starts with a capital letter.
+    fn is_capitalised(&mut self, position: usize) -> bool;
+    /// True when the word, as written, is a lowercase name connector ("of",
+    /// "de").
+    fn is_connector(&mut self, position: usize) -> bool;
+    /// True when the word cannot open or close a name: one letter, a stop
+    /// word, a calendar word or title, or a connector (after lowercasing).
+    fn is_weak(&mut self, position: usize) -> bool;
+    /// True when the word's normalised form ([`normalise_word`]) is written,
+    /// in lowercase, somewhere in the text.
+    fn written_in_lowercase(&mut self, position: usize) -> bool;
+    /// True when the text capitalises this word, as written, inside a
+    /// sentence somewhere.
+    fn capitalised_inside(&mut self, position: usize) -> bool;
+}
+
+/// True when a lowercased word cannot open or close a name.
+pub fn is_weak_in_name(normalised: &str, tools: &LanguageTools) -> bool {
+    tools.is_stop_word(normalised)
+        || NOT_ENTITIES.contains(&normalised)
+        || NAME_CONNECTORS.contains(&normalised)
+}
+
+/// True when a word, as written, may join two capitalised words into one
+/// name ("Bank of England").
+pub fn is_name_connector(word: &str) -> bool {
+    NAME_CONNECTORS.contains(&word)
+}
+
+/// Finds the entity-like key phrases of `words` (see [`entities`]) and calls
+/// `emit` with the positions of the words of each, in order, repeats
+/// included.
+pub fn entity_spans(
+    words: &[Word<'_>],
+    tools: &LanguageTools,
+    facts: &mut impl WordFacts,
+    mut emit: impl FnMut(std::ops::Range<usize>),
+) {
+    // A run is always a stretch of consecutive words: capitalised words and
+    // the connectors between them.
+    let mut run_start = 0;
+    let mut run_end = 0;
+    let mut pending_connector = false;
+    let mut flush = |start: usize, end: usize, facts: &mut dyn WordFacts| {
+        if let Some((first, last)) = trimmed_span(words, start, end, tools, facts) {
+            emit(first..last);
+        }
+    };
+    for (position, word) in words.iter().enumerate() {
+        let continues = word.joined_to_previous && !word.sentence_start;
+        let run_is_empty = run_start == run_end;
+        if facts.is_capitalised(position) {
+            if continues && !run_is_empty {
+                // A pending connector sits right before this word, and so
+                // joins the run with it.
+            } else {
+                flush(run_start, run_end, facts);
+                run_start = position;
+            }
+            pending_connector = false;
+            run_end = position + 1;
+            continue;
+        }
+        if continues && !run_is_empty && !pending_connector && facts.is_connector(position) {
+            pending_connector = true;
+            continue;
+        }
+        pending_connector = false;
+        flush(run_start, run_end, facts);
+        run_start = position + 1;
+        run_end = position + 1;
+    }
+    flush(run_start, run_end, facts);
+}
+
+/// The run `words[start..end]` with weak words trimmed from its ends, or
+/// `None` when nothing that can be a name is left.
+fn trimmed_span(
+    words: &[Word<'_>],
+    mut start: usize,
+    mut end: usize,
+    tools: &LanguageTools,
+    facts: &mut dyn WordFacts,
+) -> Option<(usize, usize)> {
+    while start < end {
+        // A capitalised word opening a sentence is a common word when the
+        // text also writes it in lowercase ("Officials said…").
+        if facts.is_weak(start)
+            || (words[start].sentence_start && facts.written_in_lowercase(start))
+        {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    while end > start && facts.is_weak(end - 1) {
+        end -= 1;
+    }
+    let n_words = end - start;
+    if n_words == 0 || (n_words == 1 && !tools.single_word_entities) {
+        return None;
+    }
+    // A lone capitalised word that opens a sentence is only a name when the
+    // text also capitalises it inside a sentence: "Talks with…" is not.
+    if n_words == 1 && words[start].sentence_start && !facts.capitalised_inside(start) {
+        return None;
+    }
+    Some((start, end))
 }
 
 /// How a text writes its words, to tell common words that open a sentence
 /// ("Officials said") from names ("Moscow said").
-struct WordShapes<'a> {
+struct WordShapes<'w, 'a> {
+    words: &'w [Word<'a>],
+    tools: &'w LanguageTools,
+    buffer: String,
     /// Words written in lowercase somewhere.
     lowercase: FastSet<&'a str>,
     /// Capitalised words seen inside a sentence somewhere.
     capitalised_inside: FastSet<&'a str>,
 }
 
-impl<'a> WordShapes<'a> {
-    fn of(words: &[Word<'a>]) -> Self {
+impl<'w, 'a> WordShapes<'w, 'a> {
+    fn of(words: &'w [Word<'a>], tools: &'w LanguageTools) -> Self {
         let mut shapes = WordShapes {
+            words,
+            tools,
+            buffer: String::new(),
             lowercase: FastSet::default(),
             capitalised_inside: FastSet::default(),
         };
@@ -600,63 +770,36 @@ impl<'a> WordShapes<'a> {
     }
 }
 
-fn mention_of(
-    run: &[Word<'_>],
-    tools: &LanguageTools,
-    shapes: &WordShapes<'_>,
-) -> Option<EntityMention> {
-    let mut buffer = String::new();
-    let is_weak = |word: &Word<'_>, buffer: &mut String| -> bool {
-        if !normalise_word(word.text, buffer) {
-            return true;
-        }
-        tools.is_stop_word(buffer)
-            || NOT_ENTITIES.contains(&buffer.as_str())
-            || NAME_CONNECTORS.contains(&buffer.as_str())
-    };
-    let mut start = 0;
-    let mut end = run.len();
-    while start < end {
-        let word = &run[start];
-        let common_opener = word.sentence_start
-            && normalise_word(word.text, &mut buffer)
-            && shapes.lowercase.contains(buffer.as_str());
-        if is_weak(word, &mut buffer) || common_opener {
-            start += 1;
-        } else {
-            break;
-        }
+impl WordFacts for WordShapes<'_, '_> {
+    fn is_capitalised(&mut self, position: usize) -> bool {
+        self.words[position]
+            .text
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase)
     }
-    while end > start && is_weak(&run[end - 1], &mut buffer) {
-        end -= 1;
+
+    fn is_connector(&mut self, position: usize) -> bool {
+        is_name_connector(self.words[position].text)
     }
-    let words = &run[start..end];
-    if words.is_empty() || (words.len() == 1 && !tools.single_word_entities) {
-        return None;
+
+    fn is_weak(&mut self, position: usize) -> bool {
+        !normalise_word(self.words[position].text, &mut self.buffer)
+            || is_weak_in_name(&self.buffer, self.tools)
     }
-    // A lone capitalised word that opens a sentence is only a name when the
-    // text also capitalises it inside a sentence: "Talks with…" is not.
-    if words.len() == 1
-        && words[0].sentence_start
-        && !shapes.capitalised_inside.contains(words[0].text)
-    {
-        return None;
+
+    fn written_in_lowercase(&mut self, position: usize) -> bool {
+        normalise_word(self.words[position].text, &mut self.buffer)
+            && self.lowercase.contains(self.buffer.as_str())
     }
-    let mut key = String::new();
-    let mut label = String::new();
-    for word in words {
-        if !key.is_empty() {
-            key.push(' ');
-            label.push(' ');
-        }
-        normalise_word(word.text, &mut buffer);
-        key.push_str(&buffer);
-        label.push_str(strip_possessive(word.text));
+
+    fn capitalised_inside(&mut self, position: usize) -> bool {
+        self.capitalised_inside.contains(self.words[position].text)
     }
-    Some(EntityMention { key, label })
 }
 
-fn strip_possessive(word: &str) -> &str {
+/// A word without its English possessive ("Putin's" → "Putin").
+pub fn strip_possessive(word: &str) -> &str {
     word.strip_suffix("'s")
         .or_else(|| word.strip_suffix("’s"))
         .unwrap_or(word)
@@ -703,6 +846,33 @@ mod tests {
         ascii_words(text, &mut |start, word| fast.push((start, word)));
         let unicode: Vec<(usize, &str)> = text.unicode_word_indices().collect();
         assert_eq!(fast, unicode);
+    }
+
+    #[test]
+    fn smart_punctuation_splits_like_unicode_rules() {
+        let text = "\u{201c}Don\u{2019}t,\u{201d} she said \u{2014} 4\u{2019}000 l\u{2019}arm\u{e9}e \u{ab}Oui\u{bb}\u{a0}non\u{2026} \u{2018}tis a\u{2019}\u{2019}b";
+        let mut fast = Vec::new();
+        for_each_word(text, |word| fast.push((word.offset, word.text)));
+        let unicode: Vec<(usize, &str)> = text
+            .unicode_word_indices()
+            .filter(|(_, w)| w.chars().any(char::is_alphabetic))
+            .collect();
+        assert_eq!(fast, unicode);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_split_like_unicode_rules(
+            text in "([a-z0-9_ .,;:'\n\"]|\u{201c}|\u{201d}|\u{2018}|\u{2019}|\u{2013}|\u{2014}|\u{2026}|\u{ab}|\u{bb}|\u{a0}|\u{e9}|\u{301}|\u{200d}|\u{202f}|\u{5d0}){0,40}"
+        ) {
+            let mut fast = Vec::new();
+            for_each_word(&text, |word| fast.push((word.offset, word.text)));
+            let unicode: Vec<(usize, &str)> = text
+                .unicode_word_indices()
+                .filter(|(_, w)| w.chars().any(char::is_alphabetic))
+                .collect();
+            proptest::prop_assert_eq!(fast, unicode);
+        }
     }
 
     #[test]
