@@ -357,19 +357,26 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
 
     let mut diagnostics = prepared.diagnostics;
     diagnostics.sort();
-    let report = Report {
+    let mut report = Report {
         n_articles: prepared.corpus.articles.len(),
         n_topics: prepared.digest.topics.len(),
         n_days: prepared.digest.days.len(),
         n_files: stats.n_files,
         n_written: stats.n_written,
-        output_dir: Some(out),
+        output_dir: Some(out.clone()),
         warnings: diagnostics,
         timings: laps.timings,
         elapsed: started.elapsed(),
     };
-    if let (Some(inputs), Some(out)) = (&inputs, &report.output_dir) {
-        cache::store(options, out, inputs, started_at, &report);
+    if let Some(inputs) = &inputs {
+        let stamp_started = Instant::now();
+        cache::store(options, &out, inputs, started_at, &report);
+        report.timings.push(StageTiming {
+            stage: "stamp",
+            elapsed: stamp_started.elapsed(),
+            peak_memory: peak_memory(),
+        });
+        report.elapsed = started.elapsed();
     }
     Ok(report)
 }

@@ -286,7 +286,8 @@ struct Renderer<'a> {
     theme: &'a Theme,
     options: &'a RenderOptions,
     urls: Urls<'a>,
-    site: SiteView<'a>,
+    /// The `site` every template gets, serialised once.
+    site: serde_json::Value,
     topics: Vec<TopicLink<'a>>,
     cards: Cards<'a>,
     sitemap_parts: usize,
@@ -409,7 +410,8 @@ impl<'a> Renderer<'a> {
             theme,
             options,
             urls,
-            site,
+            // Serialising plain data cannot fail.
+            site: serde_json::to_value(&site).unwrap_or_default(),
             topics,
             cards: Cards::new(data, urls),
             sitemap_parts: 0,
@@ -878,23 +880,30 @@ impl<'a> Renderer<'a> {
         meta: PageMeta,
         view: &T,
     ) -> Result<Page, Failure> {
-        let mut context = tera::Context::from_serialize(view).map_err(|e| (template, e))?;
-        context.insert("site", &self.site);
-        context.insert("page", &meta);
-        let text = self
-            .theme
+        // One map holds the view's fields, `site` (serialised once per
+        // render, cloned here) and `page`.
+        let json = |e| (template, tera::Error::json(e));
+        let mut context = serde_json::to_value(view).map_err(json)?;
+        let serde_json::Value::Object(fields) = &mut context else {
+            return Err((
+                template,
+                tera::Error::msg("internal: a page view is not a map"),
+            ));
+        };
+        fields.insert("site".into(), self.site.clone());
+        fields.insert("page".into(), serde_json::to_value(&meta).map_err(json)?);
+        let context = tera::Context::from_value(context).map_err(|e| (template, e))?;
+        let mut bytes = Vec::with_capacity(16 * 1024);
+        self.theme
             .tera
-            .render(template, &context)
+            .render_to(template, &context, &mut bytes)
             .map_err(|e| (template, e))?;
         let path = if location.is_empty() || location.ends_with('/') {
             PathBuf::from(format!("{location}index.html"))
         } else {
             PathBuf::from(location)
         };
-        Ok(Page {
-            path,
-            bytes: text.into_bytes(),
-        })
+        Ok(Page { path, bytes })
     }
 
     fn group_views(&self, article_indices: &[usize]) -> Vec<GroupView<'_>> {
