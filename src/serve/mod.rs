@@ -73,7 +73,9 @@ pub struct ServeOptions {
     pub port: u16,
     /// Open the site in the default browser once it is served.
     pub open: bool,
-    /// How long the file system must be quiet before a rebuild starts.
+    /// How long the file system must be quiet before a rebuild starts (at
+    /// most 5 ms once a file was closed after writing or renamed into
+    /// place, see [`watch::Debouncer`]).
     pub debounce: Duration,
 }
 

@@ -111,15 +111,23 @@ impl Batch {
     }
 }
 
+/// How long the file system must be quiet after a file was closed after
+/// writing or renamed into place: the save is whole, and only the rest of
+/// a burst (an editor removing its backup, a second file) is waited for.
+const WHOLE_QUIET: Duration = Duration::from_millis(5);
+
 /// Collects events until the file system has been quiet for `quiet`, but
 /// never holds a change longer than `longest`, so a program that writes
-/// without pause still gets its edits shown.
+/// without pause still gets its edits shown. When the last change was a
+/// whole file ([`Debouncer::push_whole`]) the quiet time is shorter.
 #[derive(Debug)]
 pub struct Debouncer {
     quiet: Duration,
     longest: Duration,
     first: Option<Instant>,
     last: Option<Instant>,
+    /// True when the last change pushed was a whole file.
+    whole: bool,
     pending: Batch,
 }
 
@@ -131,17 +139,29 @@ impl Debouncer {
             longest,
             first: None,
             last: None,
+            whole: false,
             pending: Batch::default(),
         }
     }
 
-    /// Records changes seen at `now`.
+    /// Records changes seen at `now`, of files that may still be written.
     pub fn push(&mut self, batch: Batch, now: Instant) {
+        self.record(batch, now, false);
+    }
+
+    /// Records changes seen at `now` that leave a file whole: closed after
+    /// writing, or renamed into place (as editors save).
+    pub fn push_whole(&mut self, batch: Batch, now: Instant) {
+        self.record(batch, now, true);
+    }
+
+    fn record(&mut self, batch: Batch, now: Instant, whole: bool) {
         if batch.is_empty() {
             return;
         }
         self.first.get_or_insert(now);
         self.last = Some(now);
+        self.whole = whole;
         self.pending.merge(batch);
     }
 
@@ -149,7 +169,12 @@ impl Debouncer {
     /// `None` when nothing is pending.
     pub fn wait(&self, now: Instant) -> Option<Duration> {
         let (first, last) = (self.first?, self.last?);
-        let due = (last + self.quiet).min(first + self.longest);
+        let quiet = if self.whole {
+            self.quiet.min(WHOLE_QUIET)
+        } else {
+            self.quiet
+        };
+        let due = (last + quiet).min(first + self.longest);
         Some(due.saturating_duration_since(now))
     }
 
@@ -262,9 +287,16 @@ fn run(
         match signal {
             Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
             Ok(Signal::Event(event)) => {
+                let whole = event
+                    .as_ref()
+                    .is_ok_and(|event| leaves_a_whole_file(root, event));
                 let batch = batch_of(root, event);
                 rewatch(&mut inner, root, &batch);
-                debouncer.push(batch, Instant::now());
+                if whole {
+                    debouncer.push_whole(batch, Instant::now());
+                } else {
+                    debouncer.push(batch, Instant::now());
+                }
             }
             Err(RecvTimeoutError::Timeout) => {}
         }
@@ -284,8 +316,11 @@ fn batch_of(root: &Path, event: notify::Result<notify::Event>) -> Batch {
             if event.need_rescan() {
                 batch.rescan = true;
             }
-            // Opening or reading a file changes nothing.
-            if matches!(event.kind, notify::EventKind::Access(_)) {
+            // Opening or reading a file changes nothing; closing it after
+            // writing says the write is done.
+            if matches!(event.kind, notify::EventKind::Access(_))
+                && !leaves_a_whole_file(root, &event)
+            {
                 return batch;
             }
             for path in event.paths {
@@ -298,6 +333,24 @@ fn batch_of(root: &Path, event: notify::Result<notify::Event>) -> Batch {
         Err(_) => batch.rescan = true,
     }
     batch
+}
+
+/// True when `event` says a file of the site is whole: it was closed after
+/// writing, or renamed into place (an editor's temporary file renamed over
+/// the article). Renaming a file away (to a backup name the watcher
+/// ignores, as vim does before writing the new one) is not.
+fn leaves_a_whole_file(root: &Path, event: &notify::Event) -> bool {
+    use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+    use notify::EventKind;
+    match event.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        // The destination is the last path.
+        EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both)) => event
+            .paths
+            .last()
+            .is_some_and(|path| change_kind(root, path).is_some()),
+        _ => false,
+    }
 }
 
 /// A watched folder that was created (or deleted and created again) after
@@ -396,6 +449,65 @@ mod tests {
         // Events kept coming every 20 ms, yet the batch is due at 100 ms.
         assert_eq!(debouncer.wait(start + ms(90)), Some(ms(10)));
         assert!(debouncer.take(start + ms(100)).is_some());
+    }
+
+    #[test]
+    fn a_whole_file_is_taken_sooner_unless_more_writes_follow() {
+        let start = Instant::now();
+        let ms = Duration::from_millis;
+        let mut debouncer = Debouncer::new(ms(30), ms(300));
+        let article = || batch(&[("/s/content/a.md", ChangeKind::Content)]);
+        debouncer.push(article(), start);
+        debouncer.push_whole(article(), start + ms(1));
+        assert_eq!(debouncer.wait(start + ms(1)), Some(WHOLE_QUIET));
+        // An event on an ignored path (an editor's backup) changes nothing.
+        debouncer.push(Batch::default(), start + ms(2));
+        assert!(debouncer.take(start + ms(1) + WHOLE_QUIET).is_some());
+        // A write after the file was whole waits for the full quiet time.
+        debouncer.push_whole(article(), start + ms(100));
+        debouncer.push(article(), start + ms(101));
+        assert_eq!(debouncer.take(start + ms(120)), None);
+        assert!(debouncer.take(start + ms(131)).is_some());
+    }
+
+    #[test]
+    fn saves_and_renames_into_place_leave_whole_files() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
+        use notify::{Event, EventKind};
+        let root = Path::new("/site");
+        let event = |kind: EventKind, paths: &[&str]| {
+            paths
+                .iter()
+                .fold(Event::new(kind), |event, path| event.add_path(path.into()))
+        };
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let whole = |event: &Event| leaves_a_whole_file(root, event);
+        assert!(whole(&event(closed, &["/site/content/a.md"])));
+        assert!(whole(&event(
+            renamed,
+            &["/site/content/a.md.saving", "/site/content/a.md"]
+        )));
+        // vim moves the article to its backup before writing it anew.
+        assert!(!whole(&event(
+            renamed,
+            &["/site/content/a.md", "/site/content/a.md~"]
+        )));
+        assert!(!whole(&event(
+            EventKind::Create(CreateKind::File),
+            &["/site/content/a.md"]
+        )));
+        // The close is kept as a change; other accesses are not.
+        assert_eq!(
+            batch_of(root, Ok(event(closed, &["/site/content/a.md"])))
+                .paths
+                .len(),
+            1
+        );
+        let opened = EventKind::Access(AccessKind::Open(notify::event::AccessMode::Any));
+        assert!(batch_of(root, Ok(event(opened, &["/site/content/a.md"])))
+            .paths
+            .is_empty());
     }
 
     #[test]
