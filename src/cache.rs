@@ -26,6 +26,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::content::load::content_hash;
+use crate::content::FileHashes;
 use crate::{BuildOptions, Diagnostic, Report};
 
 /// The folder (under the site root) that holds the stamp.
@@ -95,16 +97,18 @@ pub fn inputs(options: &BuildOptions, out: &Path) -> Option<Inputs> {
     })
 }
 
-/// Hashes the bytes of every input file, in parallel.
-fn contents_of(root: &Path, inputs: &Inputs) -> Option<u64> {
+/// Hashes the bytes of every input file, in parallel; a file in `known`
+/// (hashed when it was loaded) is not read again.
+fn contents_of(root: &Path, inputs: &Inputs, known: &FileHashes) -> Option<u64> {
     let contents: Vec<u64> = inputs
         .files
         .par_iter()
         .map(|relative| {
-            let bytes = fs::read(root.join(relative)).ok()?;
-            let mut hasher = DefaultHasher::new();
-            bytes.hash(&mut hasher);
-            Some(hasher.finish())
+            let path = root.join(relative);
+            match known.get(&path) {
+                Some(&hash) => Some(hash),
+                None => fs::read(&path).ok().map(|bytes| content_hash(&bytes)),
+            }
         })
         .collect::<Option<_>>()?;
     let mut key = DefaultHasher::new();
@@ -148,7 +152,7 @@ pub fn lookup(options: &BuildOptions, out: &Path, inputs: &Inputs) -> Option<Rep
         || stamp.stats != hex(inputs.stats)
         || stamp.output != absolute(out)
         || stamp.output_fingerprint != hex(output_fingerprint(out)?)
-        || stamp.key != hex(contents_of(&options.root, inputs)?)
+        || stamp.key != hex(contents_of(&options.root, inputs, &FileHashes::new())?)
     {
         return None;
     }
@@ -170,13 +174,15 @@ pub fn lookup(options: &BuildOptions, out: &Path, inputs: &Inputs) -> Option<Rep
 }
 
 /// Records that the build described by `report`, started at `started`,
-/// made `out` from `inputs`. Leaves no stamp when an input changed during
+/// made `out` from `inputs`; `loaded` are the hashes of the article files
+/// as the build read them. Leaves no stamp when an input changed during
 /// the build or just before it. Best effort: a stamp that cannot be
 /// written only costs the next build its shortcut.
 pub fn store(
     options: &BuildOptions,
     out: &Path,
     inputs: &Inputs,
+    loaded: &FileHashes,
     started: SystemTime,
     report: &Report,
 ) {
@@ -188,9 +194,10 @@ pub fn store(
     if racy || !still {
         return;
     }
-    let (Some(fingerprint), Some(key)) =
-        (output_fingerprint(out), contents_of(&options.root, inputs))
-    else {
+    let (Some(fingerprint), Some(key)) = (
+        output_fingerprint(out),
+        contents_of(&options.root, inputs, loaded),
+    ) else {
         return;
     };
     let stamp = Stamp {

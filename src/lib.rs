@@ -175,6 +175,8 @@ struct Prepared {
     digest: group::Digest,
     theme: render::Theme,
     diagnostics: Vec<Diagnostic>,
+    /// What the article files held when loaded, for the build stamp.
+    file_hashes: content::FileHashes,
 }
 
 impl Prepared {
@@ -211,7 +213,8 @@ fn load_config(options: &BuildOptions) -> Result<Config, Error> {
 fn prepare(options: &BuildOptions, config: Config, laps: &mut Laps) -> Result<Prepared, Error> {
     let progress = &options.progress;
     progress.stage("load");
-    let (corpus, mut diagnostics) = content::load(&options.root, &config, options.include_drafts);
+    let (corpus, mut diagnostics, file_hashes) =
+        content::load_hashed(&options.root, &config, options.include_drafts);
     laps.lap("load");
     // A template that does not compile is reported with the content
     // problems, so one run lists everything.
@@ -243,6 +246,7 @@ fn prepare(options: &BuildOptions, config: Config, laps: &mut Laps) -> Result<Pr
         digest,
         theme,
         diagnostics,
+        file_hashes,
     })
 }
 
@@ -370,7 +374,14 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     };
     if let Some(inputs) = &inputs {
         let stamp_started = Instant::now();
-        cache::store(options, &out, inputs, started_at, &report);
+        cache::store(
+            options,
+            &out,
+            inputs,
+            &prepared.file_hashes,
+            started_at,
+            &report,
+        );
         report.timings.push(StageTiming {
             stage: "stamp",
             elapsed: stamp_started.elapsed(),

@@ -28,20 +28,49 @@ const SLUG_MAX_CHARS: usize = 60;
 /// left out unless `include_drafts`. Paths in diagnostics are relative to
 /// `root`, with `/` separators.
 pub fn load(root: &Path, config: &Config, include_drafts: bool) -> (Corpus, Vec<Diagnostic>) {
+    let (corpus, diagnostics, _) = load_hashed(root, config, include_drafts);
+    (corpus, diagnostics)
+}
+
+/// [`content_hash`] of each article file [`load_hashed`] read, by its path
+/// (`root/content/…`, as walked).
+pub type FileHashes = BTreeMap<PathBuf, u64>;
+
+/// Like [`load`], and also returns a hash of the bytes of every file read,
+/// so that the build stamp (`crate::cache`) records exactly what was
+/// loaded without reading the files a second time.
+pub fn load_hashed(
+    root: &Path,
+    config: &Config,
+    include_drafts: bool,
+) -> (Corpus, Vec<Diagnostic>, FileHashes) {
     let (files, mut diagnostics) = find_files(root);
-    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> = files
+    let results: Vec<(Option<Loaded>, Vec<Diagnostic>, Option<u64>)> = files
         .par_iter()
         .map(|file| load_file(file, config, include_drafts))
         .collect();
     let mut loaded = Vec::with_capacity(results.len());
-    for (article, file_diagnostics) in results {
+    let mut hashes = FileHashes::new();
+    for (file, (article, file_diagnostics, hash)) in files.iter().zip(results) {
         diagnostics.extend(file_diagnostics);
         loaded.extend(article);
+        if let Some(hash) = hash {
+            hashes.insert(file.path.clone(), hash);
+        }
     }
     let mut articles = assign_slugs(loaded, &mut diagnostics);
     articles.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.slug.cmp(&b.slug)));
     diagnostics.sort();
-    (Corpus { articles }, diagnostics)
+    (Corpus { articles }, diagnostics, hashes)
+}
+
+/// A hash of a file's bytes (not cryptographic: it tells an edit from no
+/// edit).
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// An article parsed from one file, with where its slug came from.
@@ -195,7 +224,7 @@ pub fn load_one(
             .unwrap_or_default(),
         format,
     };
-    let (loaded, diagnostics) = load_file(&file, config, include_drafts);
+    let (loaded, diagnostics, _) = load_file(&file, config, include_drafts);
     Some((loaded.map(|loaded| loaded.article), diagnostics))
 }
 
@@ -290,12 +319,12 @@ fn relative_display(root: &Path, path: &Path) -> PathBuf {
 }
 
 /// Reads and parses one file. Returns no article when the file has an error
-/// or is a draft left out.
+/// or is a draft left out, and the [`content_hash`] of the bytes read.
 fn load_file(
     file: &SourceFile,
     config: &Config,
     include_drafts: bool,
-) -> (Option<Loaded>, Vec<Diagnostic>) {
+) -> (Option<Loaded>, Vec<Diagnostic>, Option<u64>) {
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
         Err(err) => {
@@ -305,6 +334,7 @@ fn load_file(
                     file.display.clone(),
                     format!("cannot read the file ({err}): check its permissions"),
                 )],
+                None,
             )
         }
     };
@@ -312,7 +342,8 @@ fn load_file(
         .and_then(|meta| meta.modified())
         .ok()
         .map(DateTime::<Utc>::from);
-    parse_file(file, &bytes, modified, config, include_drafts)
+    let (loaded, diagnostics) = parse_file(file, &bytes, modified, config, include_drafts);
+    (loaded, diagnostics, Some(content_hash(&bytes)))
 }
 
 /// Parses the bytes of one file; `modified` is its modification time, the

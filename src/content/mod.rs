@@ -15,7 +15,7 @@ pub mod load;
 pub mod markdown;
 pub mod text;
 
-pub use load::load;
+pub use load::{load, load_hashed, FileHashes};
 
 /// The folder (under the site root) that holds the articles.
 pub const CONTENT_DIR: &str = "content";
