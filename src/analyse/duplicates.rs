@@ -6,7 +6,7 @@
 //! Bodies are compared without the headline, because outlets rewrite the
 //! headline of a wire story far more often than its text.
 
-use std::collections::BTreeMap;
+use rayon::prelude::*;
 
 use super::features::{cosine, Document, Features};
 use super::related::Candidate;
@@ -22,10 +22,16 @@ const PREFILTER: f64 = 0.6;
 /// words: an article quoting a wire story in full is more than a copy.
 const MIN_LENGTH_RATIO: f64 = 0.6;
 
+/// Pairs whose bodies are compared at a time: bounds the memory of the
+/// word counts held at once, whatever the size of the site.
+const PAIRS_PER_BLOCK: usize = 16_384;
+
 /// For every article, the earliest article it is a near-duplicate of.
 ///
 /// Articles are in corpus order (oldest first, then slug), so the earliest
-/// copy has the smallest index. Only candidate pairs are compared.
+/// copy has the smallest index. Only candidate pairs are compared: first by
+/// what analysis already computed, then, for the few that pass, by their
+/// bodies' words, counted in parallel one block of pairs at a time.
 pub fn find(
     features: &Features,
     documents: &[Document<'_>],
@@ -33,9 +39,9 @@ pub fn find(
     min_similarity: f64,
 ) -> Vec<Option<usize>> {
     let n_articles = candidates.len();
-    // Earlier partners of each article; a pair found from either side counts.
-    let mut partners: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
-    let mut bodies: BTreeMap<usize, BodyCounts> = BTreeMap::new();
+    // Each pair once, earlier article first; a pair found from either side
+    // counts.
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (article_idx, list) in candidates.iter().enumerate() {
         for candidate in list {
             let (earlier, later) = if candidate.article_idx < article_idx {
@@ -50,9 +56,41 @@ pub fn find(
                 && candidate.breakdown.text >= PREFILTER * min_similarity
                 && same_names(features, candidate, earlier, later, min_similarity)
                 && might_be_copy(features, earlier, later, min_similarity)
-                && body_is_copy(documents, &mut bodies, earlier, later, min_similarity)
             {
-                partners[later].push(earlier);
+                pairs.push((earlier, later));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+
+    // Earliest partner of each article.
+    let mut earliest_partner: Vec<Option<usize>> = vec![None; n_articles];
+    for block in pairs.chunks(PAIRS_PER_BLOCK) {
+        let mut needed: Vec<usize> = block.iter().flat_map(|&(a, b)| [a, b]).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let bodies: Vec<Option<BodyCounts>> = needed
+            .par_iter()
+            .map(|&idx| documents.get(idx).map(stem_counts))
+            .collect();
+        let body = |idx: usize| {
+            needed
+                .binary_search(&idx)
+                .ok()
+                .and_then(|position| bodies[position].as_ref())
+        };
+        let copies: Vec<bool> = block
+            .par_iter()
+            .map(|&(a, b)| match (body(a), body(b)) {
+                (Some(x), Some(y)) => counts_cosine(x, y) >= min_similarity,
+                _ => false,
+            })
+            .collect();
+        for (&(earlier, later), is_copy) in block.iter().zip(copies) {
+            if is_copy {
+                let slot = &mut earliest_partner[later];
+                *slot = Some(slot.map_or(earlier, |known| known.min(earlier)));
             }
         }
     }
@@ -60,7 +98,7 @@ pub fn find(
     for later in 0..n_articles {
         // Point at the kept copy of the earliest partner, so a group of
         // copies has exactly one article that stays in lists.
-        if let Some(&earliest) = partners[later].iter().min() {
+        if let Some(earliest) = earliest_partner[later] {
             duplicate_of[later] = Some(duplicate_of[earliest].unwrap_or(earliest));
         }
     }
@@ -110,28 +148,6 @@ fn might_be_copy(features: &Features, a: usize, b: usize, min_similarity: f64) -
     cosine(vector_a, vector_b) >= PREFILTER * min_similarity
 }
 
-/// The exact part: the bodies' stem counts, computed once per article.
-fn body_is_copy(
-    documents: &[Document<'_>],
-    bodies: &mut BTreeMap<usize, BodyCounts>,
-    a: usize,
-    b: usize,
-    min_similarity: f64,
-) -> bool {
-    for idx in [a, b] {
-        if let std::collections::btree_map::Entry::Vacant(slot) = bodies.entry(idx) {
-            let Some(document) = documents.get(idx) else {
-                return false;
-            };
-            slot.insert(stem_counts(document));
-        }
-    }
-    match (bodies.get(&a), bodies.get(&b)) {
-        (Some(x), Some(y)) => counts_cosine(x, y) >= min_similarity,
-        _ => false,
-    }
-}
-
 /// True when `a` and `b` are near-copies of each other.
 pub fn is_copy(
     features: &Features,
@@ -141,7 +157,10 @@ pub fn is_copy(
     min_similarity: f64,
 ) -> bool {
     might_be_copy(features, a, b, min_similarity)
-        && body_is_copy(documents, &mut BTreeMap::new(), a, b, min_similarity)
+        && match (documents.get(a), documents.get(b)) {
+            (Some(x), Some(y)) => body_similarity(x, y) >= min_similarity,
+            _ => false,
+        }
 }
 
 /// Cosine of the stem counts of two bodies (stop words left out).
@@ -186,16 +205,26 @@ fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
 fn stem_counts(document: &Document<'_>) -> BodyCounts {
     use std::hash::{Hash, Hasher};
     let tools = LanguageTools::for_code(document.lang);
-    let mut counts: BTreeMap<u64, f32> = BTreeMap::new();
+    let mut hashes: Vec<u64> = Vec::new();
     let mut buffer = String::new();
     for_each_word(document.text, |word| {
         if normalise_word(word.text, &mut buffer) && !tools.is_stop_word(&buffer) {
             let mut hasher = FastHasher::default();
             tools.stem(&buffer).hash(&mut hasher);
-            *counts.entry(hasher.finish()).or_insert(0.0) += 1.0;
+            hashes.push(hasher.finish());
         }
     });
-    counts.into_iter().collect()
+    // Sorted, equal hashes are neighbours: count each run.
+    hashes.sort_unstable();
+    let mut counts: BodyCounts = Vec::new();
+    for hash in hashes {
+        match counts.last_mut() {
+            Some((last, count)) if *last == hash => *count += 1.0,
+            _ => counts.push((hash, 1.0)),
+        }
+    }
+    counts.shrink_to_fit();
+    counts
 }
 
 #[cfg(test)]

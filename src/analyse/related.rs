@@ -455,13 +455,8 @@ pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u3
         .map_init(
             || (vec![0f32; n_articles], Vec::<u32>::new()),
             |(accumulator, touched), article_idx| {
-                term_index.accumulate(&features.vectors[article_idx], accumulator, touched, 1.0);
-                entity_index.accumulate(
-                    &features.entity_vectors[article_idx],
-                    accumulator,
-                    touched,
-                    0.5,
-                );
+                term_index.accumulate(article_idx, accumulator, touched, 1.0);
+                entity_index.accumulate(article_idx, accumulator, touched, 0.5);
                 let mut overlap: Vec<(u32, f32)> = touched
                     .iter()
                     .filter(|&&other| other as usize != article_idx)
@@ -471,7 +466,16 @@ pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u3
                     accumulator[other as usize] = 0.0;
                 }
                 touched.clear();
-                overlap.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                // Most overlap first, ties by index: a total order, so
+                // selecting the first `n_candidates` and sorting only them
+                // gives what sorting them all would.
+                let by_overlap =
+                    |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+                if overlap.len() > n_candidates && n_candidates > 0 {
+                    overlap.select_nth_unstable_by(n_candidates - 1, by_overlap);
+                    overlap.truncate(n_candidates);
+                }
+                overlap.sort_unstable_by(by_overlap);
                 overlap.truncate(n_candidates);
                 overlap.into_iter().map(|(other, _)| other).collect()
             },
@@ -527,7 +531,9 @@ struct InvertedIndex {
     /// `starts[id]..starts[id + 1]` is the posting list of `id` in `postings`.
     starts: Vec<usize>,
     postings: Vec<(u32, f32)>,
-    top: usize,
+    /// Each vector's strongest entries, heaviest first: what it posted, and
+    /// what it looks up as a query.
+    tops: Vec<Vec<(u32, f32)>>,
     max_postings: usize,
 }
 
@@ -560,21 +566,24 @@ impl InvertedIndex {
         Self {
             starts,
             postings,
-            top,
+            tops,
             max_postings,
         }
     }
 
     /// Adds `scale × w_query × w_other` to `accumulator[other]` for every
-    /// article sharing one of the query's strongest ids.
+    /// article sharing one of article `query`'s strongest ids.
     fn accumulate(
         &self,
-        query: &[(u32, f32)],
+        query: usize,
         accumulator: &mut [f32],
         touched: &mut Vec<u32>,
         scale: f32,
     ) {
-        for (id, weight) in strongest(query, self.top) {
+        let Some(strongest) = self.tops.get(query) else {
+            return;
+        };
+        for &(id, weight) in strongest {
             let id = id as usize;
             let (Some(&start), Some(&end)) = (self.starts.get(id), self.starts.get(id + 1)) else {
                 continue;
@@ -595,9 +604,15 @@ impl InvertedIndex {
 
 /// The `top` heaviest entries of a vector, heaviest first, ties by id.
 fn strongest(vector: &[(u32, f32)], top: usize) -> Vec<(u32, f32)> {
+    let by_weight = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     let mut entries = vector.to_vec();
-    entries.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    if entries.len() > top && top > 0 {
+        // A total order: selecting the first `top` and sorting only them
+        // gives what sorting them all would.
+        entries.select_nth_unstable_by(top - 1, by_weight);
+    }
     entries.truncate(top);
+    entries.sort_unstable_by(by_weight);
     entries
 }
 
