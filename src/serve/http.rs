@@ -7,6 +7,13 @@
 //! disk by URL, so no path can reach a file outside the site; files of
 //! `static/` are read from the canonical paths the scan checked. Every
 //! response says `Cache-Control: no-store`, so an edit always shows.
+//!
+//! Pages are built with absolute links (canonical, feeds, sitemap) to the
+//! address serve listens on; a request that reached it under another name
+//! (`localhost`, the machine's address on the network with `--bind
+//! 0.0.0.0`, a forwarded port) gets them pointing at that name instead
+//! ([`links_for_host`]), so every link works from where the page was
+//! opened.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -14,7 +21,7 @@ use std::time::Duration;
 
 use axum::body::{Body as HttpBody, Bytes};
 use axum::extract::State as Extract;
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::Response;
 use axum::routing::get;
@@ -234,7 +241,35 @@ fn own_page(status: StatusCode, title: &str, text: &str) -> Response {
     respond(status, "text/html; charset=utf-8", html)
 }
 
-async fn site_file(Extract(state): Extract<Arc<State>>, method: Method, uri: Uri) -> Response {
+/// `body` (a page serve rendered) with its absolute links to `site_url`
+/// pointing at `http://{host}/` instead, when the request named a `host`
+/// other than the one of `site_url`; `host` must be a plain host name or
+/// address with an optional port, anything else leaves the body as it is.
+pub fn links_for_host(body: Bytes, site_url: &str, host: Option<&str>) -> Bytes {
+    let Some(host) = host else {
+        return body;
+    };
+    let plain = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    let ours = format!("http://{host}/");
+    if !plain || site_url.is_empty() || ours == site_url {
+        return body;
+    }
+    match std::str::from_utf8(&body) {
+        Ok(text) if text.contains(site_url) => Bytes::from(text.replace(site_url, &ours)),
+        _ => body,
+    }
+}
+
+async fn site_file(
+    Extract(state): Extract<Arc<State>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let mut response = respond(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -264,10 +299,21 @@ async fn site_file(Extract(state): Extract<Arc<State>>, method: Method, uri: Uri
             "The first build failed; the terminal says why. Fix it and this page reloads by itself.",
         );
     }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok());
+    let rebase = |key: &str, bytes: Bytes| {
+        // The site's own files of `static/` are served as they are.
+        if matches!(snapshot.site.get(key), Some(Body::Bytes(_))) {
+            links_for_host(bytes, state.site_url(), host)
+        } else {
+            bytes
+        }
+    };
     match resolve(&snapshot.site, &path) {
         Resolution::Found(key) => match read(&snapshot.site, &key).await {
-            Some(bytes) => respond(StatusCode::OK, content_type(&key), bytes),
-            None => not_found(&snapshot.site).await,
+            Some(bytes) => respond(StatusCode::OK, content_type(&key), rebase(&key, bytes)),
+            None => not_found(&snapshot.site, rebase).await,
         },
         Resolution::AddSlash(mut location) => {
             if let Some(query) = uri.query() {
@@ -284,7 +330,7 @@ async fn site_file(Extract(state): Extract<Arc<State>>, method: Method, uri: Uri
             }
             response
         }
-        Resolution::NotFound => not_found(&snapshot.site).await,
+        Resolution::NotFound => not_found(&snapshot.site, rebase).await,
     }
 }
 
@@ -305,9 +351,13 @@ async fn read(site: &Site, key: &str) -> Option<Bytes> {
     }
 }
 
-async fn not_found(site: &Site) -> Response {
+async fn not_found(site: &Site, rebase: impl Fn(&str, Bytes) -> Bytes) -> Response {
     match read(site, "404.html").await {
-        Some(bytes) => respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", bytes),
+        Some(bytes) => respond(
+            StatusCode::NOT_FOUND,
+            "text/html; charset=utf-8",
+            rebase("404.html", bytes),
+        ),
         None => own_page(
             StatusCode::NOT_FOUND,
             "Not found",
@@ -364,6 +414,36 @@ mod tests {
 
     fn ok(raw: &str) -> SitePath {
         sanitise(raw).unwrap_or_else(|err| panic!("{raw}: {err:?}"))
+    }
+
+    #[test]
+    fn absolute_links_follow_the_host_the_page_was_asked_for() {
+        let site_url = "http://127.0.0.1:1111/";
+        let page = || {
+            Bytes::from_static(
+                b"<link rel=\"canonical\" href=\"http://127.0.0.1:1111/a/\"><a href=\"/b/\">",
+            )
+        };
+        let text = |bytes: Bytes| String::from_utf8(bytes.to_vec()).unwrap();
+        assert_eq!(
+            text(links_for_host(page(), site_url, Some("192.168.1.4:1111"))),
+            "<link rel=\"canonical\" href=\"http://192.168.1.4:1111/a/\"><a href=\"/b/\">"
+        );
+        assert_eq!(
+            text(links_for_host(page(), site_url, Some("[::1]:8080"))),
+            "<link rel=\"canonical\" href=\"http://[::1]:8080/a/\"><a href=\"/b/\">"
+        );
+        // The same host, no host, or a host that is not a plain name: as is.
+        for host in [
+            Some("127.0.0.1:1111"),
+            None,
+            Some(""),
+            Some("evil\"><script>"),
+            Some("a/b"),
+        ] {
+            assert_eq!(links_for_host(page(), site_url, host), page(), "{host:?}");
+        }
+        assert_eq!(links_for_host(page(), "", Some("localhost")), page());
     }
 
     #[test]

@@ -180,7 +180,7 @@ fn start_with(options: &ServeOptions, stop_on_ctrl_c: bool) -> anyhow::Result<Se
         analysis_stale: false,
         full_took: Duration::ZERO,
     };
-    let state = State::new(Snapshot::default());
+    let state = State::for_url(Snapshot::default(), url.clone());
     rebuilder.rebuild(&Batch::default(), &state, Trigger::First);
 
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -26,6 +26,9 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct State {
     snapshot: RwLock<Arc<Snapshot>>,
+    /// The URL the pages were built for (their absolute links start with
+    /// it), e.g. `http://127.0.0.1:1111/`; empty when unknown.
+    site_url: String,
     messages: broadcast::Sender<Message>,
     stopping: watch::Sender<bool>,
 }
@@ -33,12 +36,18 @@ pub struct State {
 impl State {
     /// State serving `snapshot`.
     pub fn new(snapshot: Snapshot) -> Arc<State> {
+        State::for_url(snapshot, String::new())
+    }
+
+    /// State serving `snapshot`, whose pages were built for `site_url`.
+    pub fn for_url(snapshot: Snapshot, site_url: String) -> Arc<State> {
         // Messages are small and tabs read them at once; a tab that falls
         // 64 behind is told to reload, which catches it up.
         let (messages, _) = broadcast::channel(64);
         let (stopping, _) = watch::channel(false);
         Arc::new(State {
             snapshot: RwLock::new(Arc::new(snapshot)),
+            site_url,
             messages,
             stopping,
         })
@@ -50,6 +59,11 @@ impl State {
         // snapshot inside is still a whole one.
         let guard = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
         Arc::clone(&guard)
+    }
+
+    /// The URL the pages were built for; empty when unknown.
+    pub fn site_url(&self) -> &str {
+        &self.site_url
     }
 
     /// The current snapshot and a receiver for every message sent after it,

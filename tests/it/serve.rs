@@ -485,6 +485,78 @@ fn serve_answers_pages_static_files_and_404_with_the_right_types() {
 }
 
 #[cfg(unix)]
+/// A GET of `target` from `address` that names the server `host`, as a
+/// browser that reached it under that name does.
+fn get_as(address: SocketAddr, host: &str, target: &str) -> Response {
+    let mut stream = TcpStream::connect(address).expect("connect to digest serve");
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the response");
+    parse_response(&raw, false)
+}
+
+/// With `--bind 0.0.0.0` the preview is opened from other machines, by this
+/// machine's name or network address: the absolute links of its pages
+/// (canonical, feeds, sitemap) must lead back to where the page came from,
+/// not to the other machine's own 127.0.0.1.
+#[test]
+fn absolute_links_follow_the_address_the_site_is_opened_at() {
+    let site = serve_site();
+    let server = digest_site::serve::start(&digest_site::serve::ServeOptions {
+        bind: "0.0.0.0".parse().unwrap(),
+        port: 0,
+        ..digest_site::serve::ServeOptions::new(site.root())
+    })
+    .unwrap();
+    let port = server.address().port();
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    assert_eq!(server.url(), format!("http://127.0.0.1:{port}/"));
+
+    let as_localhost = get_as(
+        address,
+        &format!("localhost:{port}"),
+        "/articles/market-reopens/",
+    );
+    assert_eq!(as_localhost.status, 200);
+    let html = as_localhost.text();
+    assert!(
+        html.contains(&format!(
+            "href=\"http://localhost:{port}/articles/market-reopens/\""
+        )),
+        "the canonical link does not follow the host:\n{html}"
+    );
+    assert!(
+        !html.contains("127.0.0.1"),
+        "a link still leads to 127.0.0.1"
+    );
+    let feed = get_as(address, &format!("192.0.2.7:{port}"), "/feed.xml").text();
+    assert!(feed.contains(&format!("http://192.0.2.7:{port}/articles/market-reopens/")));
+    assert!(!feed.contains("127.0.0.1"));
+    // The 404 page is a page of the site too.
+    let missing = get_as(address, &format!("localhost:{port}"), "/no-such-page/");
+    assert_eq!(missing.status, 404);
+    assert!(!missing.text().contains("127.0.0.1"));
+
+    // Opened at the address it was built for, nothing changes; a Host that
+    // is not a plain name is not written into pages.
+    let plain = get_as(
+        address,
+        &format!("127.0.0.1:{port}"),
+        "/articles/market-reopens/",
+    );
+    assert!(plain.text().contains(&format!(
+        "href=\"http://127.0.0.1:{port}/articles/market-reopens/\""
+    )));
+    let odd = get_as(address, "a\"b", "/articles/market-reopens/").text();
+    assert!(!odd.contains("a\"b/"));
+    server.stop();
+}
+
 #[test]
 fn serve_never_answers_with_a_file_outside_the_site() {
     let site = serve_site();
