@@ -14,7 +14,8 @@ One command does everything on a fresh machine of this kind:
    ``--rounds`` timed full builds, alternating digest, Hugo, digest, Hugo,
    ... so that a change in machine load hits both alike (digest runs with
    ``--timings``, so every round also gives the per-stage breakdown); then
-   ``--rebuild-rounds`` no-change rebuilds of digest (timed, and every
+   ``--rebuild-rounds`` no-change rebuilds of digest, plus one with
+   ``--no-cache`` (timed, and every
    output file's mtime compared before and after: none may change);
 5. prints a Markdown table (paste it into BENCHMARKS.md) and saves every
    measurement as JSON in ``bench/results/``.
@@ -225,14 +226,17 @@ def fail(name, run):
 
 
 def parse_timings(stderr):
-    """Stage lines of `digest build --timings`, e.g. `  load  123.4 ms   peak 80 MB`."""
+    """Stage lines of `digest build --timings`, e.g. `  load  123.4 ms   cpu 240 ms   peak 80 MB`."""
     stages = []
     for line in stderr.splitlines():
-        found = re.match(r"^\s*([a-z][a-z _-]*?)\s+([\d.]+)\s*ms(?:\s+peak\s+([\d.]+)\s*MB)?\s*$", line)
+        found = re.match(r"^\s*([a-z][a-z _-]*?)\s+([\d.]+)\s*ms"
+                         r"(?:\s+cpu\s+([\d.]+)\s*ms)?(?:\s+peak\s+([\d.]+)\s*MB)?\s*$", line)
         if found:
             stage = {"stage": found.group(1), "ms": float(found.group(2))}
             if found.group(3):
-                stage["peak_mb"] = float(found.group(3))
+                stage["cpu_ms"] = float(found.group(3))
+            if found.group(4):
+                stage["peak_mb"] = float(found.group(4))
             stages.append(stage)
     return stages
 
@@ -326,6 +330,14 @@ def bench_one(n, args, hugo_binary):
         result["rebuild"].append(run.as_json())
         result.setdefault("rebuild_timings", []).append(parse_timings(run.stderr))
         result["rebuild_summary"] = run.stdout.strip().splitlines()[-1:] or [""]
+    # One more without the build stamp: the whole pipeline runs, and still
+    # no file may be rewritten.
+    if args.rebuild_rounds:
+        run = timed(digest_cmd(digest_site, "--timings", "--no-cache"), timeout=args.timeout)
+        if run.status != 0:
+            fail("digest rebuild --no-cache", run)
+        result["rebuild_no_cache"] = [run.as_json()]
+        result["rebuild_no_cache_timings"] = [parse_timings(run.stderr)]
     after = mtimes(digest_public)
     result["rebuild_changed_mtimes"] = sum(1 for p, m in after.items() if before.get(p) != m)
     result["rebuild_removed_files"] = sum(1 for p in before if p not in after)
@@ -344,9 +356,31 @@ def median_timings(rounds):
         for stage in stages:
             if stage["stage"] not in values:
                 order.append(stage["stage"])
-                values[stage["stage"]] = []
-            values[stage["stage"]].append(stage["ms"])
-    return [{"stage": name, "ms": statistics.median(values[name])} for name in order]
+                values[stage["stage"]] = {"ms": [], "cpu_ms": [], "peak_mb": []}
+            for key in ("ms", "cpu_ms", "peak_mb"):
+                if key in stage:
+                    values[stage["stage"]][key].append(stage[key])
+    medians = []
+    for name in order:
+        entry = {"stage": name}
+        for key, found in values[name].items():
+            if found:
+                entry[key] = statistics.median(found)
+        medians.append(entry)
+    return medians
+
+
+def describe_stages(stages):
+    """`load 1234 ms (cpu 2310 ms, peak 120 MB), …` for the notes."""
+    parts = []
+    for t in stages:
+        extra = []
+        if "cpu_ms" in t:
+            extra.append(f"cpu {t['cpu_ms']:.0f} ms")
+        if "peak_mb" in t:
+            extra.append(f"peak {t['peak_mb']:.0f} MB")
+        parts.append(f"{t['stage']} {t['ms']:.0f} ms" + (f" ({', '.join(extra)})" if extra else ""))
+    return ", ".join(parts)
 
 
 def median(runs, key):
@@ -356,7 +390,7 @@ def median(runs, key):
 def summarise(result):
     """Median figures of one N, for the table and the JSON."""
     out = {}
-    for tool in ("digest", "hugo", "rebuild"):
+    for tool in ("digest", "hugo", "rebuild", "rebuild_no_cache"):
         runs = result.get(tool)
         if runs:
             out[tool] = {
@@ -398,7 +432,9 @@ def table(results):
         n = f"{result['n']:,}"
         for tool, label, files in (("digest", "digest build", result.get("digest_files")),
                                    ("hugo", f"hugo {HUGO_VERSION}", result.get("hugo_files")),
-                                   ("rebuild", "digest, no-change rebuild", result.get("digest_files"))):
+                                   ("rebuild", "digest, no-change rebuild", result.get("digest_files")),
+                                   ("rebuild_no_cache", "digest, no-change rebuild `--no-cache`",
+                                    result.get("digest_files"))):
             if tool not in s:
                 continue
             t = s[tool]
@@ -424,12 +460,13 @@ def table(results):
                 f"({result['rebuild_removed_files']} removed).")
         stages = median_timings(result.get("timings", []))
         if stages:
-            listed = ", ".join(f"{t['stage']} {t['ms']:.0f} ms" for t in stages)
-            notes.append(f"N={n}: `--timings` (median of the rounds): {listed}.")
+            notes.append(f"N={n}: `--timings` (median of the rounds): {describe_stages(stages)}.")
         stages = median_timings(result.get("rebuild_timings", []))
         if stages:
-            listed = ", ".join(f"{t['stage']} {t['ms']:.0f} ms" for t in stages)
-            notes.append(f"N={n}: no-change rebuild `--timings` (median): {listed}.")
+            notes.append(f"N={n}: no-change rebuild `--timings` (median): {describe_stages(stages)}.")
+        stages = median_timings(result.get("rebuild_no_cache_timings", []))
+        if stages:
+            notes.append(f"N={n}: no-change rebuild `--no-cache` `--timings`: {describe_stages(stages)}.")
         if result.get("digest_timed_out"):
             notes.append(f"N={n}: digest did not finish within {result['digest_timed_out']:.0f} s.")
     notes += scaling(results)

@@ -148,11 +148,12 @@ class Measuring(unittest.TestCase):
         self.assertLess(measured.wall, 10)
 
     def test_stage_timings_are_parsed_from_digest_stderr(self):
-        stderr = ("warning: x\n  config        0.4 ms\n  load       1234.5 ms   peak    120 MB\n"
+        stderr = ("warning: x\n  config        0.4 ms\n"
+                  "  load       1234.5 ms   cpu     2310 ms   peak    120 MB\n"
                   "  write   12.0 ms\n")
         self.assertEqual(run.parse_timings(stderr), [
             {"stage": "config", "ms": 0.4},
-            {"stage": "load", "ms": 1234.5, "peak_mb": 120.0},
+            {"stage": "load", "ms": 1234.5, "cpu_ms": 2310.0, "peak_mb": 120.0},
             {"stage": "write", "ms": 12.0},
         ])
 

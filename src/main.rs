@@ -50,11 +50,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print_warnings(&report);
             if args.timings {
                 for timing in &report.timings {
+                    let cpu = timing.cpu.map_or_else(String::new, |cpu| {
+                        format!("   cpu {:>8.0} ms", cpu.as_secs_f64() * 1000.0)
+                    });
                     let peak = timing.peak_memory.map_or_else(String::new, |bytes| {
                         format!("   peak {:>6.0} MB", bytes as f64 / 1e6)
                     });
                     eprintln!(
-                        "  {:<8} {:>8.1} ms{peak}",
+                        "  {:<8} {:>8.1} ms{cpu}{peak}",
                         timing.stage,
                         timing.elapsed.as_secs_f64() * 1000.0
                     );

@@ -237,8 +237,21 @@ pub fn is_boilerplate(line: &str, boilerplate: &[Regex]) -> bool {
 /// space, trims the ends and drops control characters, which have no place
 /// in an HTML page.
 pub fn normalise_whitespace(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for word in line.split_whitespace() {
+    // Most news text is ASCII: splitting its bytes is several times faster
+    // than decoding characters. Vertical tab is the one ASCII character
+    // Unicode calls white space that `split_ascii_whitespace` does not.
+    if line.is_ascii() && !line.as_bytes().contains(&0x0b) {
+        join_words(line.split_ascii_whitespace(), line.len())
+    } else {
+        join_words(line.split_whitespace(), line.len())
+    }
+}
+
+/// The words joined by one space each, with control and invisible
+/// characters dropped; `capacity` is the length of the text they are from.
+fn join_words<'a>(words: impl Iterator<Item = &'a str>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    for word in words {
         // Whole words are copied at once; only a word holding a byte that
         // may start a control or invisible character is filtered by char.
         let suspicious = word
@@ -1153,6 +1166,11 @@ officials.\n";
     }
 
     proptest! {
+        #[test]
+        fn ascii_whitespace_is_normalised_as_unicode_whitespace(line in "[ -~\t\n\r\x0b\x0c\x00-\x1f\x7f]{0,40}") {
+            prop_assert_eq!(normalise_whitespace(&line), join_words(line.split_whitespace(), 0));
+        }
+
         #[test]
         fn parse_never_panics_and_paragraphs_are_clean(body in "\\PC*|[a-zA-Z .,!?\"“”\n\r\t-]{0,400}") {
             let doc = parse(&body, boilerplate(), None);
