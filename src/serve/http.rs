@@ -197,15 +197,55 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-/// Serves on `listener` until the state is stopped.
+/// How long a client may take to send a request's headers, counted from
+/// when the connection waits for them (a kept-alive connection's idle time
+/// included): one that connects and stalls is cut off instead of holding a
+/// connection open for ever. Browsers send their headers at once; an event
+/// stream is not waiting for headers while it streams.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves on `listener` until the state is stopped; connections then
+/// finish the request they are on.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) -> std::io::Result<()> {
+    let service = hyper_util::service::TowerToHyperService::new(router(Arc::clone(&state)));
     let mut stopping = state.stopping();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a little and
+                // keep serving the connections that are open.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
             // An error means the state is gone, which also means stop.
-            let _ = stopping.wait_for(|stop| *stop).await;
-        })
-        .await
+            _ = stopping.wait_for(|stop| *stop) => break,
+        };
+        // Small writes (an event) go out at once.
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        let mut stopping = state.stopping();
+        connections.spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = stopping.wait_for(|stop| *stop) => {}
+            }
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        });
+        // Reap the connections that are done as new ones come.
+        while connections.try_join_next().is_some() {}
+    }
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }
 
 fn respond(status: StatusCode, content_type: &str, body: impl Into<HttpBody>) -> Response {

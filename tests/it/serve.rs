@@ -557,6 +557,46 @@ fn absolute_links_follow_the_address_the_site_is_opened_at() {
     server.stop();
 }
 
+/// A client that connects and never finishes its request is cut off after
+/// the header-read timeout, while an open tab's event stream, quiet for
+/// longer than that, still gets the next reload.
+#[test]
+fn a_stalled_client_is_cut_off_but_a_quiet_event_stream_is_not() {
+    let site = serve_site();
+    let server = digest_site::serve::start(&digest_site::serve::ServeOptions {
+        port: 0,
+        ..digest_site::serve::ServeOptions::new(site.root())
+    })
+    .unwrap();
+    let mut events = Events::connect(server.address());
+    events.wait_for("hello", WAIT);
+
+    let started = Instant::now();
+    let mut stalled = TcpStream::connect(server.address()).unwrap();
+    stalled.set_read_timeout(Some(WAIT)).unwrap();
+    write!(stalled, "GET / HTTP/1.1\r\nHost: {}\r\n", server.address()).unwrap();
+    // The server answers (408) or just closes; either way the read ends.
+    let mut answer = Vec::new();
+    let _ = stalled.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    let timeout = digest_site::serve::http::HEADER_READ_TIMEOUT;
+    assert!(
+        waited >= timeout && waited < WAIT,
+        "the stalled client was cut off after {waited:?}"
+    );
+
+    save_atomically(
+        &site.path("content/2024-05-02-market-reopens.md"),
+        &market_article("Market hall reopens after a long quiet"),
+    );
+    events.wait_for("reload", WAIT);
+    let front = get(server.address(), "/");
+    assert!(front
+        .text()
+        .contains("Market hall reopens after a long quiet"));
+    server.stop();
+}
+
 #[test]
 fn serve_never_answers_with_a_file_outside_the_site() {
     let site = serve_site();
