@@ -513,6 +513,7 @@ impl Rebuilder {
                 .map(|pages| (Site::new(pages, statics), None)),
         };
         self.failed = result.is_err().then_some(work);
+        let newly_stale = !self.analysis_stale && result.is_ok() && work == Work::Articles;
         match (&result, work) {
             (Ok(_), Work::Full) => {
                 self.analysis_stale = false;
@@ -597,6 +598,12 @@ impl Rebuilder {
                 );
                 state.publish_broken(problems);
             }
+        }
+        if newly_stale && !self.should_settle() {
+            out_line!(
+                "note: related stories and threads of edited articles keep the analysis of the last full build, which took {} s; a new, deleted or renamed article, a changed date or topics, or a save of `site.toml` brings them up to date",
+                self.full_took.as_secs()
+            );
         }
         if !self.files_due.is_empty() {
             self.finish_files(state);
