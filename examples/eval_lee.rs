@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use digest_site::analyse::features::{build, Document, Weighting};
-use digest_site::analyse::related::{breakdown, candidate_indices, neighbourhoods, Signals};
+use digest_site::analyse::related::{breakdown, candidates_and_neighbourhoods, Signals};
 use digest_site::analyse::N_NEIGHBOURS;
 use digest_site::config::RelatedConfig;
 
@@ -161,8 +161,8 @@ fn run(
         neighbour_config.entity_weight = 0.0;
     }
     // The same candidate search and neighbourhoods as the site.
-    let lists = candidate_indices(&features, n_candidates);
-    let around = neighbourhoods(&features, &lists, n_neighbours, &neighbour_config);
+    let (_, around) =
+        candidates_and_neighbourhoods(&features, n_candidates, n_neighbours, &neighbour_config);
     let signals = Signals {
         features: &features,
         timestamps: &timestamps,

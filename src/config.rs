@@ -87,6 +87,12 @@ pub struct RelatedConfig {
     pub count: usize,
     /// Below this score nothing is shown rather than something unrelated.
     pub min_score: f64,
+    /// A related story must score at least this share of the article's
+    /// best related story.
+    pub min_share_of_best: f64,
+    /// A related story must have at least this text similarity (TF-IDF
+    /// cosine), whatever its neighbourhood says.
+    pub min_text_similarity: f64,
     /// Days after which the time-closeness part of the score halves.
     pub half_life_days: f64,
     /// Weight of text similarity (TF-IDF cosine).
@@ -114,12 +120,14 @@ impl Default for RelatedConfig {
     fn default() -> Self {
         Self {
             count: 5,
-            min_score: 0.12,
+            min_score: 0.1,
+            min_share_of_best: 0.5,
+            min_text_similarity: 0.1,
             half_life_days: 14.0,
-            text_weight: 0.4,
-            entity_weight: 0.1,
-            neighbourhood_weight: 0.5,
-            topic_weight: 0.1,
+            text_weight: 0.3,
+            entity_weight: 0.05,
+            neighbourhood_weight: 0.65,
+            topic_weight: 1.0,
             time_weight: 0.05,
             thread_min_score: 0.3,
             thread_window_days: 7.0,
@@ -376,6 +384,8 @@ impl Config {
                 let related = related.into_inner();
                 for (key, value) in [
                     ("min_score", related.min_score),
+                    ("min_share_of_best", related.min_share_of_best),
+                    ("min_text_similarity", related.min_text_similarity),
                     ("thread_min_score", related.thread_min_score),
                     ("duplicate_min_similarity", related.duplicate_min_similarity),
                 ] {
