@@ -225,55 +225,87 @@ pub fn neighbourhoods(
     config: &RelatedConfig,
 ) -> Vec<SparseVector> {
     let n_terms = features.term_labels.len();
-    let vector = |idx: usize| features.vectors.get(idx).map_or(&[][..], Vec::as_slice);
     candidate_lists
         .par_iter()
         .enumerate()
         .map_init(
-            || (vec![0f32; n_terms], vec![0f32; n_terms], Vec::<u32>::new()),
-            |(dense, sums, touched), (article_idx, list)| {
+            || (vec![0f32; n_terms], Expander::new(n_terms)),
+            |(dense, expander), (article_idx, list)| {
                 let near = closest(features, article_idx, list, n_neighbours, dense, config);
-                let mut add = |other: usize, scale: f32| {
-                    for &(id, weight) in vector(other) {
-                        let slot = &mut sums[id as usize];
-                        if *slot == 0.0 {
-                            touched.push(id);
-                        }
-                        *slot += scale * weight;
-                    }
-                };
-                add(article_idx, NEIGHBOURHOOD_SELF_WEIGHT);
-                for &(other, similarity) in &near {
-                    add(other as usize, similarity);
-                }
-                let mut expanded: Vec<(u32, f32)> =
-                    touched.iter().map(|&id| (id, sums[id as usize])).collect();
-                for &id in touched.iter() {
-                    sums[id as usize] = 0.0;
-                }
-                touched.clear();
-                let by_weight =
-                    |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-                if expanded.len() > NEIGHBOURHOOD_TERMS {
-                    expanded.select_nth_unstable_by(NEIGHBOURHOOD_TERMS, by_weight);
-                    expanded.truncate(NEIGHBOURHOOD_TERMS);
-                }
-                expanded.sort_unstable_by_key(|&(id, _)| id);
-                let norm = expanded
-                    .iter()
-                    .map(|&(_, w)| f64::from(w).powi(2))
-                    .sum::<f64>()
-                    .sqrt();
-                if norm == 0.0 {
-                    return Vec::new();
-                }
-                expanded
-                    .iter()
-                    .map(|&(id, w)| (id, (f64::from(w) / norm) as f32))
-                    .collect()
+                expander.expand(features, article_idx, &near)
             },
         )
         .collect()
+}
+
+/// Sums vectors into a neighbourhood vector; one per thread, its buffers
+/// reused from article to article.
+struct Expander {
+    /// Per term id: the weight summed so far.
+    sums: Vec<f32>,
+    /// The term ids with a weight in `sums`, to clear them afterwards.
+    touched: Vec<u32>,
+}
+
+impl Expander {
+    fn new(n_terms: usize) -> Self {
+        Self {
+            sums: vec![0f32; n_terms],
+            touched: Vec::new(),
+        }
+    }
+
+    /// The neighbourhood vector of `article_idx` with the neighbours
+    /// `near` (index and similarity), as [`neighbourhoods`] describes.
+    fn expand(
+        &mut self,
+        features: &Features,
+        article_idx: usize,
+        near: &[(u32, f32)],
+    ) -> SparseVector {
+        let vector = |idx: usize| features.vectors.get(idx).map_or(&[][..], Vec::as_slice);
+        let members = std::iter::once((article_idx, NEIGHBOURHOOD_SELF_WEIGHT)).chain(
+            near.iter()
+                .map(|&(other, similarity)| (other as usize, similarity)),
+        );
+        for (member, scale) in members {
+            for &(id, weight) in vector(member) {
+                let slot = &mut self.sums[id as usize];
+                if *slot == 0.0 {
+                    self.touched.push(id);
+                }
+                *slot += scale * weight;
+            }
+        }
+        let mut expanded: Vec<(u32, f32)> = self
+            .touched
+            .iter()
+            .map(|&id| (id, self.sums[id as usize]))
+            .collect();
+        for &id in &self.touched {
+            self.sums[id as usize] = 0.0;
+        }
+        self.touched.clear();
+        if expanded.len() > NEIGHBOURHOOD_TERMS {
+            expanded.select_nth_unstable_by(NEIGHBOURHOOD_TERMS, |a, b| {
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+            });
+            expanded.truncate(NEIGHBOURHOOD_TERMS);
+        }
+        expanded.sort_unstable_by_key(|&(id, _)| id);
+        let norm = expanded
+            .iter()
+            .map(|&(_, w)| f64::from(w).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        if norm == 0.0 {
+            return Vec::new();
+        }
+        expanded
+            .iter()
+            .map(|&(id, w)| (id, (f64::from(w) / norm) as f32))
+            .collect()
+    }
 }
 
 /// The `n_nearest` of `list` most similar to article `article_idx` by text
@@ -339,9 +371,22 @@ pub fn candidates_and_neighbourhoods(
     config: &RelatedConfig,
 ) -> (Vec<Vec<u32>>, Vec<SparseVector>) {
     let found = candidate_indices(features, n_candidates * 2);
-    let lists = closest_candidates(features, &found, n_candidates, config);
-    let around = neighbourhoods(features, &lists, n_neighbours, config);
-    (lists, around)
+    let n_terms = features.term_labels.len();
+    // One pass: the similarities that choose the candidates also weigh
+    // the neighbours (the same as `closest_candidates` then `neighbourhoods`).
+    found
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || (vec![0f32; n_terms], Expander::new(n_terms)),
+            |(dense, expander), (article_idx, list)| {
+                let near = closest(features, article_idx, list, n_candidates, dense, config);
+                let neighbours = &near[..near.len().min(n_neighbours)];
+                let around = expander.expand(features, article_idx, neighbours);
+                (near.iter().map(|&(other, _)| other).collect(), around)
+            },
+        )
+        .unzip()
 }
 
 /// Jaccard overlap of two sorted, deduplicated topic lists.
