@@ -7,6 +7,9 @@
 //! cargo run --release --example serve_latency -- bench/out/n10000-seed1/digest 20
 //! ```
 //!
+//! A third argument sets the pause between rounds in milliseconds (300 by
+//! default).
+//!
 //! The site is copied into a temp folder first (the corpus is left as it
 //! was), served on `127.0.0.1:0` through the library, and a raw HTTP client
 //! listens to `/__digest/events` as a browser tab does. Each round changes
@@ -29,6 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|| "bench/out/n10000-seed1/digest".into()),
     );
     let rounds: usize = args.next().map_or(Ok(20), |n| n.parse())?;
+    // Longer than 2 s lets serve start its background full build between
+    // rounds, so the edits are measured while it runs.
+    let pause = Duration::from_millis(args.next().map_or(Ok(300), |n| n.parse())?);
     if !source.join("site.toml").is_file() {
         return Err(format!(
             "no site at `{}`: generate one with `python3 bench/gen.py --n 10000 --mode digest`",
@@ -77,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         latencies.push(latency);
         // Let the file system settle so rounds do not share a debounce.
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(pause);
     }
     server.stop();
 
