@@ -333,33 +333,6 @@ fn closest(
     near
 }
 
-/// Of each article's candidates, the `n_kept` most similar by text and
-/// entities, most similar first. The inverted index finds candidates by a
-/// rough overlap of their strongest terms; asking it for more than are
-/// scored and keeping the closest by the full cosine finds nearer
-/// neighbours for the same scoring work.
-pub fn closest_candidates(
-    features: &Features,
-    candidate_lists: &[Vec<u32>],
-    n_kept: usize,
-    config: &RelatedConfig,
-) -> Vec<Vec<u32>> {
-    let n_terms = features.term_labels.len();
-    candidate_lists
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || vec![0f32; n_terms],
-            |dense, (article_idx, list)| {
-                closest(features, article_idx, list, n_kept, dense, config)
-                    .into_iter()
-                    .map(|(other, _)| other)
-                    .collect()
-            },
-        )
-        .collect()
-}
-
 /// What the site scores pairs from: each article's candidates (the
 /// `n_candidates` closest of twice as many found through the inverted
 /// index) and its neighbourhood vector. [`crate::analyse::Model`] and the
@@ -372,8 +345,11 @@ pub fn candidates_and_neighbourhoods(
 ) -> (Vec<Vec<u32>>, Vec<SparseVector>) {
     let found = candidate_indices(features, n_candidates * 2);
     let n_terms = features.term_labels.len();
-    // One pass: the similarities that choose the candidates also weigh
-    // the neighbours (the same as `closest_candidates` then `neighbourhoods`).
+    // The inverted index finds candidates by a rough overlap of their
+    // strongest terms; asking it for twice as many as are scored and
+    // keeping the closest by the full cosine finds nearer neighbours for the
+    // same scoring work. The similarities that choose them also weigh the
+    // neighbours, in the same pass.
     found
         .par_iter()
         .enumerate()
