@@ -100,13 +100,22 @@ fn stages(corpus: &content::Corpus, config: &Config) {
         .collect();
     let built = features::build(&documents, &[], &features::Weighting::default());
     lap("features");
+    println!(
+        "      ({} terms, {} entities)",
+        built.term_labels.len(),
+        built.entity_labels.len()
+    );
     let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
     let assigned = topics::assign(&built.vectors, &built.term_labels, &given, config);
     lap("topics");
-    let lists = related::candidate_indices(&built, 30);
+    // As `analyse::Model` does: 60 found through the inverted index, the 30
+    // closest kept, and the neighbourhood vectors built from them.
+    let found = related::candidate_indices(&built, 60);
     lap("candidate search");
-    let around = related::neighbourhoods(&built, &lists, analyse::N_NEIGHBOURS, &config.related);
-    lap("neighbourhoods");
+    let (lists, around) =
+        related::candidates_and_neighbourhoods(&built, 30, analyse::N_NEIGHBOURS, &config.related);
+    lap("search again + closest + neighbourhood vectors");
+    drop(found);
     let names: Vec<Vec<String>> = assigned
         .iter()
         .map(|t| t.iter().map(|a| a.name.clone()).collect())
