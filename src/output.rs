@@ -443,6 +443,49 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_dropped_midway_leaves_the_output_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let none = dir.path().join("static");
+        write(&out, &[page("index.html", "old")], &none).unwrap();
+        let mut writer = Writer::new(&out, &none).unwrap();
+        writer
+            .add(&[page("index.html", "new"), page("a/index.html", "a")])
+            .unwrap();
+        assert!(dir.path().join(".public.staging").exists());
+        drop(writer);
+        assert!(!dir.path().join(".public.staging").exists());
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        assert!(!out.join("a").exists());
+    }
+
+    #[test]
+    fn pages_added_in_batches_make_one_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let none = dir.path().join("static");
+        write(
+            &out,
+            &[page("index.html", "home"), page("old/index.html", "x")],
+            &none,
+        )
+        .unwrap();
+        let mut writer = Writer::new(&out, &none).unwrap();
+        writer.add(&[page("index.html", "home")]).unwrap();
+        writer.add(&[page("b/index.html", "b")]).unwrap();
+        let stats = writer.finish().unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                n_files: 2,
+                n_written: 1
+            }
+        );
+        assert_eq!(fs::read_to_string(out.join("b/index.html")).unwrap(), "b");
+        assert!(!out.join("old").exists());
+    }
+
+    #[test]
     fn removed_pages_disappear_and_static_files_win() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
