@@ -211,11 +211,17 @@ pub fn get(address: SocketAddr, target: &str) -> Response {
 }
 
 pub fn request(address: SocketAddr, method: &str, target: &str) -> Response {
+    request_as(address, &address.to_string(), method, target)
+}
+
+/// A request to `address` that names the server `host`, as a browser that
+/// reached it under that name sends it.
+fn request_as(address: SocketAddr, host: &str, method: &str, target: &str) -> Response {
     let mut stream = TcpStream::connect(address).expect("connect to digest serve");
     stream.set_read_timeout(Some(WAIT)).unwrap();
     write!(
         stream,
-        "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -485,19 +491,21 @@ fn serve_answers_pages_static_files_and_404_with_the_right_types() {
 }
 
 #[cfg(unix)]
-/// A GET of `target` from `address` that names the server `host`, as a
-/// browser that reached it under that name does.
 fn get_as(address: SocketAddr, host: &str, target: &str) -> Response {
-    let mut stream = TcpStream::connect(address).expect("connect to digest serve");
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    write!(
-        stream,
-        "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
+    request_as(address, host, "GET", target)
+}
+
+/// `site` served in this process on a free port, with a tab's event stream
+/// that has seen its `hello`.
+fn serve_in_process(site: &Fixture) -> (digest_site::serve::Server, Events) {
+    let server = digest_site::serve::start(&digest_site::serve::ServeOptions {
+        port: 0,
+        ..digest_site::serve::ServeOptions::new(site.root())
+    })
     .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the response");
-    parse_response(&raw, false)
+    let mut events = Events::connect(server.address());
+    events.wait_for("hello", WAIT);
+    (server, events)
 }
 
 /// With `--bind 0.0.0.0` the preview is opened from other machines, by this
@@ -563,13 +571,7 @@ fn absolute_links_follow_the_address_the_site_is_opened_at() {
 #[test]
 fn a_stalled_client_is_cut_off_but_a_quiet_event_stream_is_not() {
     let site = serve_site();
-    let server = digest_site::serve::start(&digest_site::serve::ServeOptions {
-        port: 0,
-        ..digest_site::serve::ServeOptions::new(site.root())
-    })
-    .unwrap();
-    let mut events = Events::connect(server.address());
-    events.wait_for("hello", WAIT);
+    let (server, mut events) = serve_in_process(&site);
 
     let started = Instant::now();
     let mut stalled = TcpStream::connect(server.address()).unwrap();
@@ -929,13 +931,7 @@ fn serve_without_a_site_says_what_to_do() {
 #[test]
 fn an_article_edit_serves_the_same_pages_a_full_build_gives() {
     let site = serve_site();
-    let server = digest_site::serve::start(&digest_site::serve::ServeOptions {
-        port: 0,
-        ..digest_site::serve::ServeOptions::new(site.root())
-    })
-    .unwrap();
-    let mut events = Events::connect(server.address());
-    events.wait_for("hello", WAIT);
+    let (server, mut events) = serve_in_process(&site);
 
     // The edit keeps slug, date and topics: only the pages showing the
     // article are rendered again, and they must match a full build.
