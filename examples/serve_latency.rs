@@ -70,6 +70,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let path = &articles[(round * 7919) % articles.len()];
         let text = std::fs::read_to_string(path)?;
         let changed = retitle(&text, round);
+        // A reload of serve's background full build during the pause is
+        // not this round's.
+        events.drain()?;
         let temporary = path.with_extension("saving");
         std::fs::File::create(&temporary)?.write_all(changed.as_bytes())?;
         let clock = Instant::now();
@@ -194,6 +197,31 @@ impl Events {
             reader,
             pending: String::new(),
         })
+    }
+
+    /// Forgets every event that has arrived so far.
+    fn drain(&mut self) -> std::io::Result<()> {
+        self.reader
+            .get_mut()
+            .set_read_timeout(Some(Duration::from_millis(20)))?;
+        let mut buffer = [0; 4096];
+        loop {
+            match self.reader.read(&mut buffer) {
+                Ok(0) => return Err(std::io::Error::other("the event stream ended")),
+                Ok(_) => continue,
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        self.pending.clear();
+        Ok(())
     }
 
     /// Reads until an event named `name` arrives.
