@@ -153,8 +153,14 @@ pub struct InitReport {
     pub files: Vec<PathBuf>,
 }
 
+/// A new site's `.gitignore`: the built site and the build stamp are made by
+/// `digest build`, not written by hand.
+const GITIGNORE: &str = ".gitignore";
+const GITIGNORE_TEXT: &str = "# Made by `digest build`; not sources.\n/public/\n/.digest-cache/\n";
+
 /// Creates a new site in `dir`: `site.toml`, sample articles in `content/`,
-/// an empty `static/` and the default templates in `templates/`.
+/// an empty `static/`, the default templates in `templates/` and a
+/// `.gitignore` for the build's output (unless one is there already).
 ///
 /// `dir` is created when missing. Entries whose names start with a dot
 /// (such as `.git`) are allowed, so `git init` can come first.
@@ -174,6 +180,11 @@ pub fn init(dir: &Path) -> Result<InitReport, Error> {
     std::fs::create_dir_all(&static_dir).map_err(|err| Error::io(&static_dir, err))?;
     for (name, text) in DEFAULT_TEMPLATES {
         write_new(dir, &Path::new(TEMPLATES_DIR).join(name), text, &mut files)?;
+    }
+    // Hidden entries are allowed (`git init` may come first), so a
+    // `.gitignore` the user already has is kept as it is.
+    if !dir.join(GITIGNORE).exists() {
+        write_new(dir, Path::new(GITIGNORE), GITIGNORE_TEXT, &mut files)?;
     }
     Ok(InitReport {
         root: dir.to_path_buf(),
@@ -432,6 +443,27 @@ mod tests {
         std::fs::create_dir(tmp.path().join(".git")).unwrap();
         init(tmp.path()).unwrap();
         assert!(tmp.path().join("site.toml").is_file());
+    }
+
+    #[test]
+    fn init_ignores_the_built_site_and_stamp_but_keeps_an_existing_gitignore() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        init(&root).unwrap();
+        let ignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+        let lines: Vec<&str> = ignore.lines().collect();
+        assert!(lines.contains(&"/public/"), "{ignore}");
+        assert!(lines.contains(&"/.digest-cache/"), "{ignore}");
+
+        let own = tmp.path().join("own");
+        std::fs::create_dir(&own).unwrap();
+        std::fs::write(own.join(".gitignore"), "*.bak\n").unwrap();
+        let report = init(&own).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(own.join(".gitignore")).unwrap(),
+            "*.bak\n"
+        );
+        assert!(!report.files.iter().any(|p| p == Path::new(".gitignore")));
     }
 
     #[test]
