@@ -27,8 +27,8 @@ use view::{
     article_location, day_location, day_range, month_location, month_name, thread_location,
     topic_feed_location, topic_location, week_location, ArticleLink, ArticleView, CalendarDay,
     CardView, DateView, DayLink, DayView, FeedEntry, FeedView, GroupView, MonthView, NavLink,
-    OtherCopy, PageMeta, PageNumber, Pagination, RelatedView, SearchEntry, SiteView, SitemapUrl,
-    ThreadBox, ThreadRef, ThreadView, TimelineEntry, TopicLink, TopicTag, Urls, WeekView, YearView,
+    OtherCopy, PageMeta, Pagination, RelatedView, SearchEntry, SiteView, SitemapUrl, ThreadBox,
+    ThreadRef, ThreadView, TimelineEntry, TopicLink, TopicTag, Urls, WeekView, YearView,
 };
 
 /// Everything a render needs, borrowed from the earlier stages.
@@ -1046,19 +1046,7 @@ impl<'a> Renderer<'a> {
             .filter_map(|&i| self.cards.get(i))
             .collect();
         let url_of = |n: usize| self.urls.path(&topic_location(&topic.slug, n));
-        let pagination = Pagination {
-            current: page,
-            total,
-            previous_url: (page > 1).then(|| url_of(page - 1)),
-            next_url: (page < total).then(|| url_of(page + 1)),
-            pages: (1..=total)
-                .map(|number| PageNumber {
-                    number,
-                    url: url_of(number),
-                    current: number == page,
-                })
-                .collect(),
-        };
+        let pagination = Pagination::new(page, total, url_of);
         let location = topic_location(&topic.slug, page);
         let title = if page > 1 {
             format!("{} (page {page} of {total})", topic.name)

@@ -581,8 +581,38 @@ pub struct Pagination {
     pub previous_url: Option<String>,
     /// Link to the next page.
     pub next_url: Option<String>,
-    /// Every page.
+    /// The page numbers to show: the first and last page and those within
+    /// [`PAGE_WINDOW`] of this one, so that a topic with thousands of pages
+    /// does not put thousands of links on each of them.
     pub pages: Vec<PageNumber>,
+}
+
+/// How many page numbers either side of the current one are listed.
+pub const PAGE_WINDOW: usize = 2;
+
+impl Pagination {
+    /// Page `current` of `total`, with `url_of` giving each page's link.
+    pub fn new(current: usize, total: usize, url_of: impl Fn(usize) -> String) -> Self {
+        let near = |number: usize| number.abs_diff(current) <= PAGE_WINDOW;
+        let mut pages = Vec::new();
+        let mut last_listed = 0;
+        for number in (1..=total).filter(|&n| n == 1 || n == total || near(n)) {
+            pages.push(PageNumber {
+                number,
+                url: url_of(number),
+                current: number == current,
+                gap_before: number > last_listed + 1,
+            });
+            last_listed = number;
+        }
+        Self {
+            current,
+            total,
+            previous_url: (current > 1).then(|| url_of(current - 1)),
+            next_url: (current < total).then(|| url_of(current + 1)),
+            pages,
+        }
+    }
 }
 
 /// One page number.
@@ -594,6 +624,9 @@ pub struct PageNumber {
     pub url: String,
     /// True for the current page.
     pub current: bool,
+    /// True when pages between the one listed before and this one are left
+    /// out (shown as "…").
+    pub gap_before: bool,
 }
 
 /// An Atom feed.
@@ -670,6 +703,27 @@ pub struct SearchEntry<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_paginations_list_the_ends_and_the_pages_near_this_one() {
+        let listed = |current, total| {
+            Pagination::new(current, total, |n| format!("/p/{n}/"))
+                .pages
+                .iter()
+                .map(|p| format!("{}{}", if p.gap_before { "…" } else { "" }, p.number))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(listed(1, 1), "1");
+        assert_eq!(listed(3, 5), "1 2 3 4 5");
+        assert_eq!(listed(1, 500), "1 2 3 …500");
+        assert_eq!(listed(250, 500), "1 …248 249 250 251 252 …500");
+        assert_eq!(listed(500, 500), "1 …498 499 500");
+        let middle = Pagination::new(250, 500, |n| format!("/p/{n}/"));
+        assert_eq!(middle.previous_url.as_deref(), Some("/p/249/"));
+        assert_eq!(middle.next_url.as_deref(), Some("/p/251/"));
+        assert!(middle.pages.iter().any(|p| p.current && p.number == 250));
+    }
 
     #[test]
     fn dates_read_like_a_newspaper() {
