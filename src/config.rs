@@ -106,7 +106,9 @@ pub struct RelatedConfig {
     pub topic_weight: f64,
     /// Weight of closeness in time.
     pub time_weight: f64,
-    /// Minimum score for two articles to belong to the same story thread.
+    /// Minimum story score (text and entity similarity, without the
+    /// neighbourhood, topic and time parts) for two articles to belong to
+    /// the same story thread.
     pub thread_min_score: f64,
     /// Two articles more than this many days apart are never linked
     /// directly in a story thread (a thread can still span longer through
@@ -129,7 +131,7 @@ impl Default for RelatedConfig {
             neighbourhood_weight: 0.65,
             topic_weight: 1.0,
             time_weight: 0.05,
-            thread_min_score: 0.3,
+            thread_min_score: 0.4,
             thread_window_days: 7.0,
             duplicate_min_similarity: 0.9,
         }

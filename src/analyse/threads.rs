@@ -1,6 +1,7 @@
 //! Story threads: the articles of one developing story, across days.
 //!
-//! Links are strong pairs (score at least `thread_min_score`, sharing a name
+//! Links are strong pairs (story score, the text and entity parts of the
+//! related score, at least `thread_min_score`; sharing a name
 //! or much of their text, at most `thread_window_days` apart). Links are
 //! taken strongest first and join two groups only when the groups' centroids
 //! are themselves similar, so one loose link cannot chain two unrelated
@@ -11,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::features::Features;
-use super::related::Candidate;
+use super::related::{self, Candidate};
 use super::Thread;
 use crate::config::RelatedConfig;
 use crate::content::Corpus;
@@ -52,11 +53,16 @@ pub fn find(
             let apart = (corpus.articles[article_idx].date.timestamp()
                 - corpus.articles[other].date.timestamp())
             .abs();
-            if scored.total >= config.thread_min_score
+            // One story is told in the same words and names: the pair's own
+            // text and entity similarity, not the neighbourhood part of the
+            // related score, which ties together a whole subject (every
+            // story about ports), nor shared topics.
+            let story = related::content(scored.text, scored.entities, None, config);
+            if story >= config.thread_min_score
                 && apart <= window_seconds
                 && (scored.entities > 0.0 || scored.text >= STRONG_TEXT)
             {
-                links.push((scored.total, article_idx, other));
+                links.push((story, article_idx, other));
             }
         }
     }
