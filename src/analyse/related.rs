@@ -212,10 +212,10 @@ const NEIGHBOURHOOD_SELF_WEIGHT: f32 = 0.5;
 /// vector, which bounds memory and the cost of each cosine.
 const NEIGHBOURHOOD_TERMS: usize = 200;
 
-/// Every article's neighbourhood vector: its own TF-IDF vector (weight
-/// [`NEIGHBOURHOOD_SELF_WEIGHT`]) plus those of its `n_neighbours` most
-/// similar candidates, each weighted by its text-and-entity similarity,
-/// cut to the strongest [`NEIGHBOURHOOD_TERMS`] terms, L2-normalised and
+/// Every article's neighbourhood vector: its own TF-IDF vector (at half
+/// weight) plus those of its `n_neighbours` most similar candidates, each
+/// weighted by its text-and-entity similarity, cut to the strongest 200
+/// terms, L2-normalised and
 /// sorted by term id. The cosine of two such vectors is high when the two
 /// articles and the stories around them use the same words, which smooths
 /// over different wording the way latent semantic methods do (an article
