@@ -457,7 +457,8 @@ mod tests {
 
         let own = tmp.path().join("own");
         std::fs::create_dir(&own).unwrap();
-        std::fs::write(own.join(".gitignore"), "*.bak\n").unwrap();
+        let mut file = std::fs::File::create(own.join(".gitignore")).unwrap();
+        file.write_all(b"*.bak\n").unwrap();
         let report = init(&own).unwrap();
         assert_eq!(
             std::fs::read_to_string(own.join(".gitignore")).unwrap(),
