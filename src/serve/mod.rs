@@ -449,6 +449,18 @@ struct Model {
     by_path: HashMap<String, usize>,
 }
 
+impl Model {
+    /// What the renderer reads of the kept stages.
+    fn data(&self) -> crate::render::SiteData<'_> {
+        crate::render::SiteData {
+            config: &self.config,
+            corpus: &self.corpus,
+            analysis: &self.analysis,
+            digest: &self.digest,
+        }
+    }
+}
+
 /// What a change needs redone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Work {
@@ -491,6 +503,13 @@ fn work_for(batch: &Batch, have_model: bool, failed: Option<Work>) -> Work {
 }
 
 impl Rebuilder {
+    /// How this server renders pages (with or without the reload script).
+    fn render_options(&self) -> crate::render::RenderOptions {
+        crate::render::RenderOptions {
+            live_reload: self.build.live_reload,
+        }
+    }
+
     /// Rebuilds what `batch` touches, publishes the new site (or the
     /// problems, keeping the last good site) and prints what happened.
     fn rebuild(&mut self, batch: &Batch, state: &State, trigger: Trigger) {
@@ -747,6 +766,7 @@ impl Rebuilder {
     /// Renders every page again from the kept model with the templates as
     /// they are now.
     fn render(&mut self) -> Result<Vec<Page>, crate::Error> {
+        let options = self.render_options();
         let Some(model) = &mut self.model else {
             // `work_for` only asks for a render when there is a model.
             let mut warnings = Vec::new();
@@ -754,17 +774,9 @@ impl Rebuilder {
         };
         model.theme = None;
         let theme = crate::render::Theme::load(&self.root).map_err(crate::Error::Input)?;
-        let theme = model.theme.insert(theme);
-        let data = crate::render::SiteData {
-            config: &model.config,
-            corpus: &model.corpus,
-            analysis: &model.analysis,
-            digest: &model.digest,
-        };
-        let options = crate::render::RenderOptions {
-            live_reload: self.build.live_reload,
-        };
-        crate::render::site(data, theme, &options).map_err(crate::Error::Input)
+        let pages = crate::render::site(model.data(), &theme, &options);
+        model.theme = Some(theme);
+        pages.map_err(crate::Error::Input)
     }
 
     /// Loads the edited article files of `batch` (and those whose last edit
@@ -777,6 +789,7 @@ impl Rebuilder {
     /// The analysis is kept as it was: related stories and threads of an
     /// edited article are brought up to date by the next full build.
     fn articles(&mut self, batch: &Batch) -> Option<Result<Vec<Page>, crate::Error>> {
+        let options = self.render_options();
         let model = self.model.as_mut()?;
         let mut paths: BTreeSet<PathBuf> = batch
             .paths
@@ -867,15 +880,7 @@ impl Rebuilder {
             }
         }
         let theme = model.theme.as_ref()?;
-        let data = crate::render::SiteData {
-            config: &model.config,
-            corpus: &model.corpus,
-            analysis: &model.analysis,
-            digest: &model.digest,
-        };
-        let options = crate::render::RenderOptions {
-            live_reload: self.build.live_reload,
-        };
+        let data = model.data();
         // The pages readers see first; feeds, sitemap and search index
         // right after the reload message (see `finish_files`).
         let pages =
@@ -896,15 +901,8 @@ impl Rebuilder {
         let Some(theme) = &model.theme else {
             return;
         };
-        let data = crate::render::SiteData {
-            config: &model.config,
-            corpus: &model.corpus,
-            analysis: &model.analysis,
-            digest: &model.digest,
-        };
-        let options = crate::render::RenderOptions {
-            live_reload: self.build.live_reload,
-        };
+        let data = model.data();
+        let options = self.render_options();
         let current = state.snapshot();
         match crate::render::pages_showing(data, theme, &options, &edit, crate::render::Part::Files)
         {
