@@ -196,34 +196,7 @@ pub fn load_one(
     if relative.components().any(|c| is_skipped(c.as_os_str())) || !path.is_file() {
         return None;
     }
-    let extension = path
-        .extension()
-        .map(|ext| ext.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let format = match extension.as_str() {
-        "md" | "markdown" => Format::Markdown,
-        "txt" => Format::Text,
-        _ => return None,
-    };
-    let folders = relative
-        .parent()
-        .map(|parent| {
-            parent
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    let file = SourceFile {
-        display: relative_display(root, path),
-        path: path.to_path_buf(),
-        folders,
-        stem: path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        format,
-    };
+    let file = source_file(root, &content, path)?;
     let (loaded, diagnostics, _) = load_file(&file, config, include_drafts);
     Some((loaded.map(|loaded| loaded.article), diagnostics))
 }
@@ -269,38 +242,45 @@ fn find_files(root: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
         if !entry.file_type().is_file() {
             continue;
         }
-        let path = entry.path();
-        let extension = path
-            .extension()
-            .map(|ext| ext.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        let format = match extension.as_str() {
-            "md" | "markdown" => Format::Markdown,
-            "txt" => Format::Text,
-            _ => continue,
-        };
-        let folders = path
-            .parent()
-            .and_then(|parent| parent.strip_prefix(&content).ok())
-            .map(|parent| {
-                parent
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.push(SourceFile {
-            display: relative_display(root, path),
-            path: path.to_path_buf(),
-            folders,
-            stem: path
-                .file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            format,
-        });
+        if let Some(file) = source_file(root, &content, entry.path()) {
+            files.push(file);
+        }
     }
     (files, diagnostics)
+}
+
+/// The article file at `path` (under `content`), or `None` when its
+/// extension is not one of an article (`.md`, `.markdown`, `.txt`).
+fn source_file(root: &Path, content: &Path, path: &Path) -> Option<SourceFile> {
+    let extension = path
+        .extension()
+        .map(|ext| ext.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let format = match extension.as_str() {
+        "md" | "markdown" => Format::Markdown,
+        "txt" => Format::Text,
+        _ => return None,
+    };
+    let folders = path
+        .parent()
+        .and_then(|parent| parent.strip_prefix(content).ok())
+        .map(|parent| {
+            parent
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(SourceFile {
+        display: relative_display(root, path),
+        path: path.to_path_buf(),
+        folders,
+        stem: path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        format,
+    })
 }
 
 fn is_skipped(name: &std::ffi::OsStr) -> bool {
