@@ -1844,8 +1844,8 @@ mod tests {
         assert!(archive.contains("<a href=\"/news/days/2025-03-04/\" title=\"2 articles\"><time datetime=\"2025-03-04\">4</time></a>"));
     }
 
-    #[test]
-    fn the_sitemap_count_matches_its_list() {
+    /// Runs `check` on a renderer of the sample site with the default theme.
+    fn with_sample_renderer(check: impl FnOnce(&mut Renderer)) {
         let (config, corpus, analysis) = sample();
         let digest = crate::group::run(&corpus, &analysis, &config);
         let data = SiteData {
@@ -1856,30 +1856,27 @@ mod tests {
         };
         let theme = Theme::default_theme();
         let options = RenderOptions::default();
-        let renderer = Renderer::new(data, &theme, &options);
-        assert_eq!(renderer.sitemap_urls().len(), renderer.sitemap_len());
+        check(&mut Renderer::new(data, &theme, &options));
+    }
+
+    #[test]
+    fn the_sitemap_count_matches_its_list() {
+        with_sample_renderer(|renderer| {
+            assert_eq!(renderer.sitemap_urls().len(), renderer.sitemap_len());
+        });
     }
 
     #[test]
     fn big_sitemaps_are_split_into_an_index() {
-        let (config, corpus, analysis) = sample();
-        let digest = crate::group::run(&corpus, &analysis, &config);
-        let data = SiteData {
-            config: &config,
-            corpus: &corpus,
-            analysis: &analysis,
-            digest: &digest,
-        };
-        let theme = Theme::default_theme();
-        let options = RenderOptions::default();
-        let mut renderer = Renderer::new(data, &theme, &options);
-        renderer.sitemap_parts = 2;
-        let index = renderer.render(Job::Sitemap { part: None }).unwrap();
-        let text = String::from_utf8(index.bytes).unwrap();
-        assert!(text.contains("<sitemapindex"));
-        assert!(text.contains("<loc>https://example.org/news/sitemap-2.xml</loc>"));
-        let part = renderer.render(Job::Sitemap { part: Some(1) }).unwrap();
-        assert_eq!(part.path, PathBuf::from("sitemap-1.xml"));
-        assert!(String::from_utf8(part.bytes).unwrap().contains("<urlset"));
+        with_sample_renderer(|renderer| {
+            renderer.sitemap_parts = 2;
+            let index = renderer.render(Job::Sitemap { part: None }).unwrap();
+            let text = String::from_utf8(index.bytes).unwrap();
+            assert!(text.contains("<sitemapindex"));
+            assert!(text.contains("<loc>https://example.org/news/sitemap-2.xml</loc>"));
+            let part = renderer.render(Job::Sitemap { part: Some(1) }).unwrap();
+            assert_eq!(part.path, PathBuf::from("sitemap-1.xml"));
+            assert!(String::from_utf8(part.bytes).unwrap().contains("<urlset"));
+        });
     }
 }

@@ -8,7 +8,7 @@ use digest_site::content::DateSource;
 use digest_site::{BuildOptions, Generated, Severity};
 
 use crate::support::{
-    files_containing, files_with_extension, mixed, mtimes, tree, tree_difference, Fixture,
+    files_containing, files_with_extension, mixed, mtimes, titles, tree, tree_difference, Fixture,
     MIXED_UNDATED,
 };
 
@@ -960,12 +960,7 @@ fn untidy_input_just_works() {
     );
     let report = site.build_ok();
     let generated = site.generate();
-    let titles: Vec<&str> = generated
-        .corpus
-        .articles
-        .iter()
-        .map(|a| a.title.as_str())
-        .collect();
+    let titles = titles(&generated);
     for title in [
         "Tram line reopens after repairs",
         "Beach cleanup draws two hundred volunteers",

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use digest_site::content::DateSource;
 
 use crate::build::assert_sensible_title;
-use crate::support::{files_containing, files_with_extension, seeds_dir, Fixture};
+use crate::support::{files_containing, files_with_extension, seeds_dir, titles, Fixture};
 
 /// The `seeds` fixture with the two seed files copied into `content/`.
 fn seed_site() -> (Fixture, Vec<String>) {
@@ -88,12 +88,7 @@ fn the_two_seed_articles_build_into_a_clean_site() {
             report.warnings
         );
     }
-    let titles: Vec<&str> = generated
-        .corpus
-        .articles
-        .iter()
-        .map(|a| a.title.as_str())
-        .collect();
+    let titles = titles(&generated);
     eprintln!("seed titles: {titles:#?}");
 
     // The warning reaches the user through the binary too.

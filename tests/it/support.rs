@@ -205,6 +205,16 @@ impl Run {
     }
 }
 
+/// Every article's title, in corpus order.
+pub fn titles(generated: &digest_site::Generated) -> Vec<&str> {
+    generated
+        .corpus
+        .articles
+        .iter()
+        .map(|a| a.title.as_str())
+        .collect()
+}
+
 /// Runs the `digest` binary built for these tests, in `cwd`, with no stdin.
 pub fn run_digest(cwd: &Path, args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_digest"))

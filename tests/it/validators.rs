@@ -10,7 +10,7 @@ use std::process::Command;
 use digest_site::BuildOptions;
 
 use crate::links::check_links;
-use crate::support::{files_with_extension, mixed, repo_root, require_tool, Fixture};
+use crate::support::{files_with_extension, mixed, repo_root, require_tool, titles, Fixture};
 
 const ROOT_URL: &str = "https://example.org/";
 const SUB_PATH_URL: &str = "https://example.org/news/";
@@ -241,13 +241,7 @@ fn every_feed_parses_with_feedparser() {
             "{}: one site feed and one per topic",
             site.name
         );
-        let titles: BTreeSet<&str> = site
-            .generated
-            .corpus
-            .articles
-            .iter()
-            .map(|a| a.title.as_str())
-            .collect();
+        let titles: BTreeSet<&str> = titles(&site.generated).into_iter().collect();
         for feed in parse_feeds(&python, &files) {
             let relative = feed.path.replace(&format!("{}/", site.out.display()), "");
             let here = format!("{}: {relative}", site.name);
