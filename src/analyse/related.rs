@@ -2,8 +2,9 @@
 //! reasons, and the candidate search through an inverted index.
 //!
 //! The score is `content × context`. `content` mixes TF-IDF cosine, entity
-//! cosine and neighbourhood cosine (see [`neighbourhoods`]); `context`
-//! (shared topics, closeness in time) can only scale it, between
+//! cosine and neighbourhood cosine (see
+//! [`candidates_and_neighbourhoods`]); `context` (shared topics, closeness
+//! in time) can only scale it, between
 //! `content weights / Σ weights` and 1, so two stories on the same day in
 //! the same topic but with nothing in common are never related. Every part
 //! is in [0, 1] and symmetric in the two articles.
@@ -34,8 +35,9 @@ pub struct Signals<'a> {
     pub timestamps: &'a [i64],
     /// Topic names of each article, sorted and deduplicated.
     pub topics: &'a [Vec<String>],
-    /// Each article's neighbourhood (see [`neighbourhoods`]); may be empty,
-    /// then that part of the score is left out.
+    /// Each article's neighbourhood (see
+    /// [`candidates_and_neighbourhoods`]); may be empty, then that part of
+    /// the score is left out.
     pub neighbourhoods: &'a [SparseVector],
 }
 
@@ -212,35 +214,6 @@ const NEIGHBOURHOOD_SELF_WEIGHT: f32 = 0.5;
 /// vector, which bounds memory and the cost of each cosine.
 const NEIGHBOURHOOD_TERMS: usize = 200;
 
-/// Every article's neighbourhood vector: its own TF-IDF vector (at half
-/// weight) plus those of its `n_neighbours` most similar candidates, each
-/// weighted by its text-and-entity similarity, cut to the strongest 200
-/// terms, L2-normalised and
-/// sorted by term id. The cosine of two such vectors is high when the two
-/// articles and the stories around them use the same words, which smooths
-/// over different wording the way latent semantic methods do (an article
-/// about a "striker" and one about a "goalkeeper" meet through the match
-/// reports around both).
-pub fn neighbourhoods(
-    features: &Features,
-    candidate_lists: &[Vec<u32>],
-    n_neighbours: usize,
-    config: &RelatedConfig,
-) -> Vec<SparseVector> {
-    let n_terms = features.term_labels.len();
-    candidate_lists
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || (vec![0f32; n_terms], Expander::new(n_terms)),
-            |(dense, expander), (article_idx, list)| {
-                let near = closest(features, article_idx, list, n_neighbours, dense, config);
-                expander.expand(features, article_idx, &near)
-            },
-        )
-        .collect()
-}
-
 /// Sums vectors into a neighbourhood vector; one per thread, its buffers
 /// reused from article to article.
 struct Expander {
@@ -259,7 +232,8 @@ impl Expander {
     }
 
     /// The neighbourhood vector of `article_idx` with the neighbours
-    /// `near` (index and similarity), as [`neighbourhoods`] describes.
+    /// `near` (index and similarity), as
+    /// [`candidates_and_neighbourhoods`] describes.
     fn expand(
         &mut self,
         features: &Features,
@@ -340,6 +314,15 @@ fn closest(
 /// `n_candidates` closest of twice as many found through the inverted
 /// index) and its neighbourhood vector. [`crate::analyse::Model`] and the
 /// evaluation on the Lee corpus (`examples/eval_lee.rs`) both use this.
+///
+/// An article's neighbourhood vector is its own TF-IDF vector (at half
+/// weight) plus those of its `n_neighbours` most similar candidates, each
+/// weighted by its text-and-entity similarity, cut to the strongest 200
+/// terms, L2-normalised and sorted by term id. The cosine of two such vectors is high when the two
+/// articles and the stories around them use the same words, which smooths
+/// over different wording the way latent semantic methods do (an article
+/// about a "striker" and one about a "goalkeeper" meet through the match
+/// reports around both).
 pub fn candidates_and_neighbourhoods(
     features: &Features,
     n_candidates: usize,
@@ -896,12 +879,11 @@ mod tests {
                 topic_b.into_iter().collect::<Vec<_>>(),
                 Vec::new(),
             ];
-            let lists = candidate_indices(&features, 10);
             let config = RelatedConfig {
                 text_weight, entity_weight, topic_weight, time_weight, half_life_days, neighbourhood_weight,
                 ..RelatedConfig::default()
             };
-            let around = neighbourhoods(&features, &lists, 5, &config);
+            let (_, around) = candidates_and_neighbourhoods(&features, 10, 5, &config);
             let signals = Signals { features: &features, timestamps: &[time_a, time_b, 0], topics: &topics, neighbourhoods: &around };
             let ab = breakdown(&signals, 0, 1, &config);
             let ba = breakdown(&signals, 1, 0, &config);
