@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::features::{cosine, Document, Features};
+use super::features::{cosine, sparse_dot, Document, Features};
 use super::related::Candidate;
 use super::text::{for_each_word, normalise_word, FastHasher, LanguageTools};
 
@@ -175,18 +175,7 @@ pub fn body_similarity(a: &Document<'_>, b: &Document<'_>) -> f64 {
 type BodyCounts = Vec<(u64, f32)>;
 
 fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
-    while i < counts_a.len() && j < counts_b.len() {
-        match counts_a[i].0.cmp(&counts_b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += f64::from(counts_a[i].1) * f64::from(counts_b[j].1);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
+    let dot = sparse_dot(counts_a, counts_b);
     let norm = |counts: &BodyCounts| {
         counts
             .iter()

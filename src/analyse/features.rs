@@ -158,6 +158,11 @@ pub fn build(
 /// Cosine similarity of two L2-normalised sparse vectors sorted by id, in
 /// [0, 1] for non-negative weights.
 pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f64 {
+    sparse_dot(a, b).clamp(0.0, 1.0)
+}
+
+/// Dot product of two sparse vectors sorted by key, summed in key order.
+pub fn sparse_dot<K: Ord>(a: &[(K, f32)], b: &[(K, f32)]) -> f64 {
     let mut sum = 0.0f64;
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
@@ -171,7 +176,7 @@ pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f64 {
             }
         }
     }
-    sum.clamp(0.0, 1.0)
+    sum
 }
 
 /// The ids both vectors have, with the product of their weights (their share
