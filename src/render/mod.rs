@@ -19,6 +19,7 @@ use crate::content::Corpus;
 use crate::error::Diagnostic;
 use crate::group::{topic_slug, Digest};
 
+mod native;
 pub mod theme;
 pub mod view;
 
@@ -288,6 +289,15 @@ struct Renderer<'a> {
     urls: Urls<'a>,
     /// The `site` every template gets, serialised once.
     site: serde_json::Value,
+    /// The same, as typed data for the pages rendered without Tera.
+    site_view: SiteView<'a>,
+    /// The site-wide parts of `base.html`, for the pages rendered
+    /// without Tera.
+    frame: native::Frame,
+    /// The templates whose pages are rendered without Tera (see
+    /// `native`): those of [`native::PAGES`] left as built in, when
+    /// [`native::SHARED`] are too.
+    native: Vec<&'static str>,
     topics: Vec<TopicLink<'a>>,
     cards: Cards<'a>,
     sitemap_parts: usize,
@@ -405,6 +415,15 @@ impl<'a> Renderer<'a> {
             newest,
             generator: concat!("digest ", env!("CARGO_PKG_VERSION")),
         };
+        let native = if native::SHARED.iter().all(|name| theme.is_default(name)) {
+            native::PAGES
+                .iter()
+                .copied()
+                .filter(|name| theme.is_default(name))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut renderer = Self {
             data,
             theme,
@@ -412,6 +431,9 @@ impl<'a> Renderer<'a> {
             urls,
             // Serialising plain data cannot fail.
             site: serde_json::to_value(&site).unwrap_or_default(),
+            frame: native::Frame::new(&site),
+            site_view: site,
+            native,
             topics,
             cards: Cards::new(data, urls),
             sitemap_parts: 0,
@@ -601,6 +623,10 @@ impl<'a> Renderer<'a> {
                     &location,
                 );
                 meta.lang = article.lang.clone();
+                if self.is_native("article.html") {
+                    let bytes = native::article(&self.frame, &meta, &view);
+                    return Ok(self.native_page(&location, bytes));
+                }
                 #[derive(Serialize)]
                 struct One<'b> {
                     article: ArticleView<'b>,
@@ -656,6 +682,17 @@ impl<'a> Renderer<'a> {
                     previous: link(idx + 1),
                     next: idx.checked_sub(1).and_then(link),
                 };
+                if self.is_native("day.html") {
+                    let bytes = native::day(
+                        &self.frame,
+                        &self.site_view,
+                        &meta,
+                        &view.day,
+                        view.previous.as_ref(),
+                        view.next.as_ref(),
+                    );
+                    return Ok(self.native_page(&location, bytes));
+                }
                 self.html("day.html", &location, meta, &view)
             }
             Job::Week(idx) => {
@@ -686,6 +723,17 @@ impl<'a> Renderer<'a> {
                     previous: link(idx + 1),
                     next: idx.checked_sub(1).and_then(link),
                 };
+                if self.is_native("week.html") {
+                    let bytes = native::week(
+                        &self.frame,
+                        &self.site_view,
+                        &meta,
+                        &view.week,
+                        view.previous.as_ref(),
+                        view.next.as_ref(),
+                    );
+                    return Ok(self.native_page(&location, bytes));
+                }
                 self.html("week.html", &location, meta, &view)
             }
             Job::Archive => {
@@ -771,6 +819,10 @@ impl<'a> Renderer<'a> {
                     format!("{} articles following one story", view.n_articles),
                     &location,
                 );
+                if self.is_native("thread.html") {
+                    let bytes = native::thread(&self.frame, &meta, &view);
+                    return Ok(self.native_page(&location, bytes));
+                }
                 #[derive(Serialize)]
                 struct OneThread<'b> {
                     thread: ThreadView<'b>,
@@ -857,6 +909,22 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// True when the pages of `template` are rendered without Tera.
+    fn is_native(&self, template: &str) -> bool {
+        self.native.contains(&template)
+    }
+
+    /// An HTML page at `location` rendered without Tera.
+    fn native_page(&self, location: &str, mut bytes: Vec<u8>) -> Page {
+        if self.options.live_reload {
+            bytes = inject_live_reload(&bytes, self.urls.base_path);
+        }
+        Page {
+            path: page_path(location),
+            bytes,
+        }
+    }
+
     /// Renders an HTML page at `location` (a folder, or a file name).
     fn html<T: Serialize>(
         &self,
@@ -898,12 +966,10 @@ impl<'a> Renderer<'a> {
             .tera
             .render_to(template, &context, &mut bytes)
             .map_err(|e| (template, e))?;
-        let path = if location.is_empty() || location.ends_with('/') {
-            PathBuf::from(format!("{location}index.html"))
-        } else {
-            PathBuf::from(location)
-        };
-        Ok(Page { path, bytes })
+        Ok(Page {
+            path: page_path(location),
+            bytes,
+        })
     }
 
     fn group_views(&self, article_indices: &[usize]) -> Vec<GroupView<'_>> {
@@ -1075,6 +1141,17 @@ impl<'a> Renderer<'a> {
         let Some(link) = self.topics.get(topic_idx) else {
             return Err(missing("topic.html"));
         };
+        if self.is_native("topic.html") {
+            let bytes = native::topic(
+                &self.frame,
+                &self.site_view,
+                &meta,
+                link,
+                &articles,
+                &pagination,
+            );
+            return Ok(self.native_page(&location, bytes));
+        }
         let view = OneTopic {
             topic: link,
             articles,
@@ -1470,6 +1547,16 @@ fn inject_live_reload(html: &[u8], base_path: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The file of a page at `location`: a folder (ending in `/`, or the
+/// empty root) gets `index.html`.
+fn page_path(location: &str) -> PathBuf {
+    if location.is_empty() || location.ends_with('/') {
+        PathBuf::from(format!("{location}index.html"))
+    } else {
+        PathBuf::from(location)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1827,6 +1914,194 @@ mod tests {
         let first = pages_of(&config, &corpus, &analysis);
         let second = pages_of(&config, &corpus, &analysis);
         assert_eq!(first, second);
+    }
+
+    /// Every page of a site rendered by Tera from the templates, and as the
+    /// renderer does it (the busiest pages without Tera), by path.
+    fn tera_and_native(
+        config: &Config,
+        corpus: &Corpus,
+        analysis: &Analysis,
+        theme: &Theme,
+    ) -> (Vec<Page>, Vec<Page>) {
+        let digest = crate::group::run(corpus, analysis, config);
+        let data = SiteData {
+            config,
+            corpus,
+            analysis,
+            digest: &digest,
+        };
+        let options = RenderOptions::default();
+        let usual = Renderer::new(data, theme, &options);
+        let mut tera_only = Renderer::new(data, theme, &options);
+        tera_only.native.clear();
+        let jobs = usual.jobs();
+        (
+            render_jobs(&tera_only, theme, &jobs).unwrap(),
+            render_jobs(&usual, theme, &jobs).unwrap(),
+        )
+    }
+
+    /// The sample site and then some: a long thread (hidden timeline
+    /// entries), drafts, images, authors, updates, dates without a time,
+    /// articles without outlet, link or summary, several and automatic
+    /// topics, related stories without reasons, characters to escape.
+    fn varied_sample() -> (Config, Corpus, Analysis) {
+        let (_, mut corpus, mut analysis) = sample();
+        let config = config(
+            "paginate = 3\ndescription = \"News <&> \\\"views\\\"\"\nauthor = \"Ed O'Neil\"\n",
+        );
+        for i in 0..14 {
+            let day = 5 + i % 9;
+            let mut extra = article(
+                &format!("story-{i}"),
+                &format!("2025-03-{day:02}T{:02}:15:00+01:00", i % 24),
+                &[["Politics", "Economy"][i % 2], "World <news>"][..1 + i % 2],
+            );
+            extra.title = format!("Story {i}: \"quotes\" & 'apostrophes' <b>");
+            match i % 4 {
+                0 => {
+                    extra.source = None;
+                    extra.image = Some("/img/a&b.jpg".into());
+                }
+                1 => {
+                    extra.source_url = None;
+                    extra.author = Some("Jo <Smith>".into());
+                    extra.draft = true;
+                }
+                2 => {
+                    extra.summary = String::new();
+                    extra.source = None;
+                    extra.source_url = None;
+                    extra.updated = DateTime::parse_from_rfc3339("2025-03-20T10:00:00+00:00").ok();
+                }
+                _ => {
+                    extra.date =
+                        DateTime::parse_from_rfc3339(&format!("2025-03-{day:02}T00:00:00+00:00"))
+                            .unwrap();
+                    extra.local_date = extra.date.date_naive();
+                }
+            }
+            corpus.articles.push(extra);
+            analysis.articles.push(crate::analyse::ArticleAnalysis {
+                topics: Vec::new(),
+                related: Vec::new(),
+                thread_idx: None,
+                duplicate_of: None,
+                duplicates: Vec::new(),
+            });
+        }
+        let n = corpus.articles.len();
+        for idx in 5..n {
+            let names: Vec<String> = corpus.articles[idx].topics.clone();
+            analysis.articles[idx].topics = names
+                .into_iter()
+                .map(|name| TopicAssignment {
+                    name,
+                    automatic: false,
+                })
+                .chain((idx % 3 == 0).then(|| TopicAssignment {
+                    name: "General".into(),
+                    automatic: true,
+                }))
+                .collect();
+            analysis.articles[idx].related = (1..=idx % 4)
+                .map(|k| Related {
+                    article_idx: (idx + k * 5) % n,
+                    score: 0.3,
+                    reasons: (0..k - 1).map(|r| format!("reason <{r}>")).collect(),
+                    relation: if k % 2 == 0 {
+                        Relation::FollowUp
+                    } else {
+                        Relation::EarlierCoverage
+                    },
+                })
+                .collect();
+        }
+        let long: Vec<usize> = (5..n).collect();
+        for &idx in &long {
+            analysis.articles[idx].thread_idx = Some(1);
+        }
+        analysis.threads.push(Thread {
+            id: "long-story".into(),
+            title: "A long <story>".into(),
+            article_indices: long,
+        });
+        analysis.articles[7].duplicate_of = Some(6);
+        analysis.articles[8].duplicate_of = Some(6);
+        analysis.articles[6].duplicates = vec![7, 8];
+        (config, corpus, analysis)
+    }
+
+    #[test]
+    fn native_pages_match_the_templates() {
+        let (config, corpus, analysis) = varied_sample();
+        let theme = Theme::default_theme();
+        let (tera, native) = tera_and_native(&config, &corpus, &analysis, &theme);
+        assert_eq!(tera.len(), native.len());
+        for (expected, got) in tera.iter().zip(&native) {
+            assert_eq!(expected.path, got.path);
+            assert_eq!(
+                String::from_utf8_lossy(&got.bytes),
+                String::from_utf8_lossy(&expected.bytes),
+                "{}",
+                got.path.display()
+            );
+        }
+        for must in [
+            "timeline-more",
+            "draft-note",
+            "lead-image",
+            "tag-auto",
+            "pagination-gap",
+        ] {
+            assert!(
+                native
+                    .iter()
+                    .any(|p| String::from_utf8_lossy(&p.bytes).contains(must)),
+                "the sample never shows {must}"
+            );
+        }
+        let (tera, native) =
+            tera_and_native(&config, &Corpus::default(), &Analysis::default(), &theme);
+        assert_eq!(tera, native);
+    }
+
+    #[test]
+    fn an_edited_template_sends_its_pages_through_tera() {
+        let (config, corpus, analysis) = sample();
+        let copy = |name: &str| {
+            let text = theme::DEFAULT_TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .unwrap()
+                .1;
+            (name.to_string(), text.to_string())
+        };
+        // A site's copy of the defaults (`digest init`) changes nothing.
+        let copies = Theme::from_sources(vec![copy("article.html"), copy("base.html")]).unwrap();
+        let digest = crate::group::run(&corpus, &analysis, &config);
+        let data = SiteData {
+            config: &config,
+            corpus: &corpus,
+            analysis: &analysis,
+            digest: &digest,
+        };
+        let options = RenderOptions::default();
+        assert_eq!(
+            Renderer::new(data, &copies, &options).native,
+            native::PAGES.to_vec()
+        );
+        let (name, text) = copy("macros.html");
+        let edited =
+            Theme::from_sources(vec![(name, text.replace("min read", "minutes"))]).unwrap();
+        assert!(Renderer::new(data, &edited, &options).native.is_empty());
+        let pages = render_with(&config, &corpus, &analysis, &edited, &options).unwrap();
+        let article = pages
+            .iter()
+            .find(|p| p.path == Path::new("articles/vote-held/index.html"))
+            .unwrap();
+        assert!(String::from_utf8_lossy(&article.bytes).contains("1 minutes"));
     }
 
     #[test]

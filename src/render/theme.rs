@@ -148,6 +148,18 @@ impl Theme {
         Ok(Theme { tera, sources })
     }
 
+    /// True when template `name` is the built-in one, or a site's copy
+    /// identical to it (as `digest init` writes them).
+    pub fn is_default(&self, name: &str) -> bool {
+        let builtin = DEFAULT_TEMPLATES
+            .iter()
+            .find(|(default, _)| *default == name)
+            .map(|(_, text)| *text);
+        self.sources
+            .get(name)
+            .is_some_and(|source| Some(source.text.as_str()) == builtin)
+    }
+
     /// True when the theme has a template of this name.
     pub fn has(&self, name: &str) -> bool {
         self.sources.contains_key(name)
