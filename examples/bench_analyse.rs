@@ -73,67 +73,23 @@ fn cpu_seconds() -> f64 {
     (ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0
 }
 
-/// Times the steps of analysis one by one (`BENCH_STAGES=1`).
-fn stages(corpus: &content::Corpus, config: &Config) {
-    use analyse::{features, related, topics};
+/// Prints the wall and CPU time of each step of the analysis as it ends
+/// (`BENCH_STAGES=1`), with the memory then: what `analyse::run_timed`
+/// reports of the real pipeline.
+fn step_printer() -> impl FnMut(&str) {
     let mut clock = Instant::now();
     let mut cpu = cpu_seconds();
-    let mut lap = |name: &str| {
+    move |name: &str| {
         let now = cpu_seconds();
         let (peak, current) = memory_mib();
         println!(
-            "    {name:<22} {:>7.2} s wall {:>7.2} s cpu   memory {current:>6.0} MiB, peak {peak:>6.0} MiB",
+            "    {name:<26} {:>7.2} s wall {:>7.2} s cpu   memory {current:>6.0} MiB, peak {peak:>6.0} MiB",
             clock.elapsed().as_secs_f64(),
             now - cpu
         );
         clock = Instant::now();
         cpu = now;
-    };
-    let documents: Vec<features::Document<'_>> = corpus
-        .articles
-        .iter()
-        .map(|a| features::Document {
-            title: &a.title,
-            text: &a.text,
-            lang: &a.lang,
-        })
-        .collect();
-    let built = features::build(&documents, &[], &features::Weighting::default());
-    lap("features");
-    println!(
-        "      ({} terms, {} entities)",
-        built.term_labels.len(),
-        built.entity_labels.len()
-    );
-    let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
-    let assigned = topics::assign(&built.vectors, &built.term_labels, &given, config);
-    lap("topics");
-    // As `analyse::Model` does: 60 found through the inverted index, the 30
-    // closest kept, and the neighbourhood vectors built from them.
-    let found = related::candidate_indices(&built, 60);
-    lap("candidate search");
-    let (lists, around) =
-        related::candidates_and_neighbourhoods(&built, 30, analyse::N_NEIGHBOURS, &config.related);
-    lap("search again + closest + neighbourhood vectors");
-    drop(found);
-    let names: Vec<Vec<String>> = assigned
-        .iter()
-        .map(|t| t.iter().map(|a| a.name.clone()).collect())
-        .collect();
-    let timestamps: Vec<i64> = corpus.articles.iter().map(|a| a.date.timestamp()).collect();
-    let signals = related::Signals {
-        features: &built,
-        timestamps: &timestamps,
-        topics: &names,
-        neighbourhoods: &around,
-    };
-    let scored = related::score_candidates(&signals, &lists, &config.related);
-    lap("scoring");
-    let duplicates = analyse::duplicates::find(&built, &documents, &scored, 0.9);
-    lap("duplicates");
-    let excluded: Vec<bool> = duplicates.iter().map(Option::is_some).collect();
-    let _ = analyse::threads::find(corpus, &built, &scored, &excluded, &config.related);
-    lap("threads");
+    }
 }
 
 /// Writes what `digest analyse --json` prints to `path`, and the analysis
@@ -158,15 +114,14 @@ fn bench(root: &Path) -> Result<(), String> {
     let (corpus, _) = content::load(root, &config, false);
     let load_seconds = started.elapsed().as_secs_f64();
     let (_, rss_loaded) = memory_mib();
-    if std::env::var_os("BENCH_STAGES").is_some() {
-        // First, so that each step's peak memory is its own (the peak only
-        // grows); the whole analysis below then runs with warm caches.
-        println!("  steps one by one:");
-        stages(&corpus, &config);
-    }
     let started = Instant::now();
     let cpu_before = cpu_seconds();
-    let analysis = analyse::run(&corpus, &config);
+    let analysis = if std::env::var_os("BENCH_STAGES").is_some() {
+        println!("  steps:");
+        analyse::run_timed(&corpus, &config, &mut step_printer())
+    } else {
+        analyse::run(&corpus, &config)
+    };
     let analyse_seconds = started.elapsed().as_secs_f64();
     let analyse_cpu = cpu_seconds() - cpu_before;
     let (peak, _) = memory_mib();

@@ -116,8 +116,9 @@ pub struct Model {
     pub topic_names: Vec<Vec<String>>,
     /// Publication times, seconds since the Unix epoch.
     pub timestamps: Vec<i64>,
-    /// Per article: the articles worth scoring against it (inverted index).
-    pub candidate_lists: Vec<Vec<u32>>,
+    /// Per article: the articles worth scoring against it (inverted index),
+    /// with the text and entity parts of their score.
+    pub candidate_lists: Vec<Vec<related::Near>>,
     /// Per article: its neighbourhood, for the neighbourhood part of scores.
     pub neighbourhoods: Vec<topics::SparseVector>,
 }
@@ -125,8 +126,15 @@ pub struct Model {
 impl Model {
     /// Computes the vectors and topics of every article.
     pub fn new(corpus: &Corpus, config: &Config) -> Model {
+        Model::build(corpus, config, &mut |_| {})
+    }
+
+    /// [`Model::new`], calling `lap` with the name of each step as it ends.
+    fn build(corpus: &Corpus, config: &Config, lap: &mut dyn FnMut(&str)) -> Model {
         let documents = documents(corpus);
         let features = features::build(&documents, &[], &features::Weighting::default());
+        drop(documents);
+        lap("features");
         let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
         let topics = topics::assign(&features.vectors, &features.term_labels, &given, config);
         let topic_names = topics
@@ -138,14 +146,20 @@ impl Model {
                 names
             })
             .collect();
+        lap("topics");
         let timestamps = corpus.articles.iter().map(|a| a.date.timestamp()).collect();
         let n_candidates = (config.related.count * CANDIDATES_PER_SHOWN).max(MIN_CANDIDATES);
-        let (candidate_lists, neighbourhoods) = related::candidates_and_neighbourhoods(
+        let found = related::candidate_indices(&features, n_candidates * 2);
+        lap("candidate search");
+        let (candidate_lists, neighbourhoods) = related::nearest_and_neighbourhoods(
             &features,
+            &found,
             n_candidates,
             N_NEIGHBOURS,
             &config.related,
         );
+        drop(found);
+        lap("closest + neighbourhoods");
         Model {
             features,
             topics,
@@ -182,15 +196,28 @@ fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
 
 /// Analyses the corpus: topics, related stories, near-duplicates, threads.
 pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
-    run_with(corpus, config, &Model::new(corpus, config))
+    run_timed(corpus, config, &mut |_| {})
+}
+
+/// [`run`], calling `lap` with the name of each step as it ends, so a
+/// benchmark can time the steps of the real pipeline.
+pub fn run_timed(corpus: &Corpus, config: &Config, lap: &mut dyn FnMut(&str)) -> Analysis {
+    let model = Model::build(corpus, config, lap);
+    run_with(corpus, config, &model, lap)
 }
 
 /// [`run`] on a model already computed.
-fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
+fn run_with(
+    corpus: &Corpus,
+    config: &Config,
+    model: &Model,
+    lap: &mut dyn FnMut(&str),
+) -> Analysis {
     let settings = &config.related;
     let n_articles = corpus.articles.len();
     let signals = model.signals();
     let candidates = related::score_candidates(&signals, &model.candidate_lists, settings);
+    lap("scoring");
 
     let documents = documents(corpus);
     let duplicate_of = duplicates::find(
@@ -199,6 +226,7 @@ fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
         &candidates,
         settings.duplicate_min_similarity,
     );
+    lap("duplicates");
     let mut copies: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
     for (article_idx, kept) in duplicate_of.iter().enumerate() {
         if let Some(kept) = *kept {
@@ -208,6 +236,7 @@ fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
     let excluded: Vec<bool> = duplicate_of.iter().map(Option::is_some).collect();
     let (threads, thread_of) =
         threads::find(corpus, &model.features, &candidates, &excluded, settings);
+    lap("threads");
 
     // Choosing and explaining related stories is independent per article;
     // `collect` keeps corpus order, so the result does not depend on threads.
@@ -288,6 +317,7 @@ fn run_with(corpus: &Corpus, config: &Config, model: &Model) -> Analysis {
             }
         })
         .collect();
+    lap("related lists + reasons");
     Analysis { articles, threads }
 }
 
@@ -325,7 +355,7 @@ pub fn explain(
     let a = corpus.articles.get(first)?;
     let b = corpus.articles.get(second)?;
     let model = Model::new(corpus, config);
-    let analysis = run_with(corpus, config, &model);
+    let analysis = run_with(corpus, config, &model, &mut |_| {});
     let signals = model.signals();
     let breakdown = related::breakdown(&signals, first, second, &config.related);
     let (shared_entities, shared_terms) = related::shared_labels(&model.features, first, second);

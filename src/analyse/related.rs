@@ -100,18 +100,15 @@ pub fn combine(content: f64, topics: f64, time: f64, config: &RelatedConfig) -> 
 
 /// The score of articles `a` and `b`, part by part.
 pub fn breakdown(signals: &Signals<'_>, a: usize, b: usize, config: &RelatedConfig) -> Breakdown {
-    let parts = content_parts(signals.features, a, b);
-    breakdown_from(signals, a, b, parts, config)
-}
-
-/// [`breakdown`] with the text and entity parts already computed.
-fn breakdown_from(
-    signals: &Signals<'_>,
-    a: usize,
-    b: usize,
-    (text, entities, entity_part): (f64, f64, f64),
-    config: &RelatedConfig,
-) -> Breakdown {
+    let features = signals.features;
+    let text = cosine(
+        vector_of(&features.vectors, a),
+        vector_of(&features.vectors, b),
+    );
+    let entities = cosine(
+        vector_of(&features.entity_vectors, a),
+        vector_of(&features.entity_vectors, b),
+    );
     let neighbourhood = match (signals.neighbourhoods.get(a), signals.neighbourhoods.get(b)) {
         (Some(x), Some(y)) => Some(cosine(x, y)),
         _ => None,
@@ -120,19 +117,39 @@ fn breakdown_from(
         signals.topics.get(a).map_or(&[][..], Vec::as_slice),
         signals.topics.get(b).map_or(&[][..], Vec::as_slice),
     );
+    let near = Near {
+        article_idx: b as u32,
+        text,
+        entities,
+    };
+    finish(signals, a, &near, neighbourhood, topics, config)
+}
+
+/// The breakdown of `a` against `near` from all its parts but time, which
+/// it computes.
+fn finish(
+    signals: &Signals<'_>,
+    a: usize,
+    near: &Near,
+    neighbourhood: Option<f64>,
+    topics: f64,
+    config: &RelatedConfig,
+) -> Breakdown {
+    let b = near.article_idx as usize;
     let time = time_closeness(
         signals.timestamps.get(a).copied().unwrap_or(0),
         signals.timestamps.get(b).copied().unwrap_or(0),
         config.half_life_days,
     );
+    let entity_part = entity_part(signals.features, a, b, near.text, near.entities);
     Breakdown {
-        text,
-        entities,
+        text: near.text,
+        entities: near.entities,
         neighbourhood: neighbourhood.unwrap_or(0.0),
         topics,
         time,
         total: combine(
-            content(text, entity_part, neighbourhood, config),
+            content(near.text, entity_part, neighbourhood, config),
             topics,
             time,
             config,
@@ -140,68 +157,115 @@ fn breakdown_from(
     }
 }
 
-/// Text cosine, entity cosine, and the entity part of the content score.
-fn content_parts(features: &Features, a: usize, b: usize) -> (f64, f64, f64) {
-    let vector = |idx: usize| features.vectors.get(idx).map_or(&[][..], Vec::as_slice);
-    let text = cosine(vector(a), vector(b));
-    entity_parts(features, a, b, text)
-}
-
-/// The content parts of `a` against each of `others`: the same values as
-/// [`content_parts`], but `a`'s vector is spread into `dense` once, so each
-/// other article costs only its own length.
-fn content_parts_many(
-    features: &Features,
-    a: usize,
-    others: &[u32],
-    dense: &mut [f32],
-) -> Vec<(f64, f64, f64)> {
-    let vector = features.vectors.get(a).map_or(&[][..], Vec::as_slice);
-    for &(id, weight) in vector {
-        dense[id as usize] = weight;
-    }
-    let parts = others
-        .iter()
-        .map(|&other| {
-            let other_vector = features
-                .vectors
-                .get(other as usize)
-                .map_or(&[][..], Vec::as_slice);
-            // Summed in id order over shared ids, exactly as `cosine` does.
-            let mut sum = 0.0f64;
-            for &(id, weight) in other_vector {
-                let mine = dense[id as usize];
-                if mine != 0.0 {
-                    sum += f64::from(mine) * f64::from(weight);
-                }
-            }
-            entity_parts(features, a, other as usize, sum.clamp(0.0, 1.0))
-        })
-        .collect();
-    for &(id, _) in vector {
-        dense[id as usize] = 0.0;
-    }
-    parts
-}
-
-/// Adds the entity cosine and the entity part to a text cosine.
-fn entity_parts(features: &Features, a: usize, b: usize, text: f64) -> (f64, f64, f64) {
-    let entity_vector = |idx: usize| {
-        features
-            .entity_vectors
-            .get(idx)
-            .map_or(&[][..], Vec::as_slice)
-    };
-    let (entities_a, entities_b) = (entity_vector(a), entity_vector(b));
-    let entities = cosine(entities_a, entities_b);
+/// The entity part of the content score: the entity cosine, or the text
+/// cosine when either article names no entity at all.
+fn entity_part(features: &Features, a: usize, b: usize, text: f64, entities: f64) -> f64 {
     // An article without any name says nothing about entities either way:
     // score it on text alone rather than as "no shared names".
-    let entity_part = if entities_a.is_empty() || entities_b.is_empty() {
+    if vector_of(&features.entity_vectors, a).is_empty()
+        || vector_of(&features.entity_vectors, b).is_empty()
+    {
         text
     } else {
         entities
-    };
-    (text, entities, entity_part)
+    }
+}
+
+/// A candidate of an article with the text and entity parts of its score,
+/// which the neighbourhood part completes later.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    /// Index of the other article.
+    pub article_idx: u32,
+    /// Cosine of the TF-IDF vectors.
+    pub text: f64,
+    /// Cosine of the entity vectors.
+    pub entities: f64,
+}
+
+/// One sparse vector spread over a dense array by id, to take its dot
+/// product with many others: each other vector then costs only its own
+/// length, not a merge of both. One per thread, reused from article to
+/// article.
+struct Spread {
+    /// Per id: the loaded vector's weight, zero elsewhere.
+    dense: Vec<f32>,
+    /// The ids set in `dense`, to clear them for the next vector.
+    loaded: Vec<u32>,
+}
+
+impl Spread {
+    fn new(n_ids: usize) -> Self {
+        Self {
+            dense: vec![0.0; n_ids],
+            loaded: Vec::new(),
+        }
+    }
+
+    fn load(&mut self, vector: &[(u32, f32)]) {
+        for &id in &self.loaded {
+            self.dense[id as usize] = 0.0;
+        }
+        self.loaded.clear();
+        for &(id, weight) in vector {
+            if let Some(slot) = self.dense.get_mut(id as usize) {
+                *slot = weight;
+                self.loaded.push(id);
+            }
+        }
+    }
+
+    /// The dot product with `other` (sorted by id), summed in id order over
+    /// the shared ids exactly as [`super::features::sparse_dot`] does, so
+    /// the result is the same to the bit.
+    fn dot(&self, other: &[(u32, f32)]) -> f64 {
+        let mut sum = 0.0f64;
+        // Without a branch on whether the id is shared: most are not, and
+        // adding their product, +0, leaves the sum exactly as it was, while
+        // a branch taken at random costs more than the addition.
+        for &(id, weight) in other {
+            let mine = self.dense.get(id as usize).copied().unwrap_or(0.0);
+            sum += f64::from(mine) * f64::from(weight);
+        }
+        sum
+    }
+}
+
+/// The text and entity parts of one article against many: its term and
+/// entity vectors spread once.
+struct PairParts {
+    terms: Spread,
+    entities: Spread,
+}
+
+impl PairParts {
+    fn new(features: &Features) -> Self {
+        Self {
+            terms: Spread::new(features.term_labels.len()),
+            entities: Spread::new(features.entity_labels.len()),
+        }
+    }
+
+    /// The parts of `article_idx` against each of `others`, in their order.
+    fn of(&mut self, features: &Features, article_idx: usize, others: &[u32]) -> Vec<Near> {
+        self.terms.load(vector_of(&features.vectors, article_idx));
+        self.entities
+            .load(vector_of(&features.entity_vectors, article_idx));
+        others
+            .iter()
+            .map(|&other| Near {
+                article_idx: other,
+                text: self
+                    .terms
+                    .dot(vector_of(&features.vectors, other as usize))
+                    .clamp(0.0, 1.0),
+                entities: self
+                    .entities
+                    .dot(vector_of(&features.entity_vectors, other as usize))
+                    .clamp(0.0, 1.0),
+            })
+            .collect()
+    }
 }
 
 /// How much an article's own TF-IDF vector counts in its neighbourhood
@@ -293,27 +357,32 @@ fn closest(
     article_idx: usize,
     list: &[u32],
     n_nearest: usize,
-    dense: &mut [f32],
+    parts: &mut PairParts,
     config: &RelatedConfig,
-) -> Vec<(u32, f32)> {
-    let parts = content_parts_many(features, article_idx, list, dense);
-    let mut near: Vec<(u32, f32)> = list
-        .iter()
-        .zip(parts)
-        .map(|(&other, (text, _, entity_part))| {
-            (other, content(text, entity_part, None, config) as f32)
+) -> Vec<(Near, f32)> {
+    let mut near: Vec<(Near, f32)> = parts
+        .of(features, article_idx, list)
+        .into_iter()
+        .map(|near| {
+            let other = near.article_idx as usize;
+            let entity_part = entity_part(features, article_idx, other, near.text, near.entities);
+            (near, content(near.text, entity_part, None, config) as f32)
         })
         .filter(|&(_, similarity)| similarity > 0.0)
         .collect();
-    near.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    near.sort_unstable_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then(a.0.article_idx.cmp(&b.0.article_idx))
+    });
     near.truncate(n_nearest);
     near
 }
 
 /// What the site scores pairs from: each article's candidates (the
 /// `n_candidates` closest of twice as many found through the inverted
-/// index) and its neighbourhood vector. [`crate::analyse::Model`] and the
-/// evaluation on the Lee corpus (`examples/eval_lee.rs`) both use this.
+/// index), with their text and entity parts, and its neighbourhood vector.
+/// [`crate::analyse::Model`] and the evaluation on the Lee corpus
+/// (`examples/eval_lee.rs`) both use this.
 ///
 /// An article's neighbourhood vector is its own TF-IDF vector (at half
 /// weight) plus those of its `n_neighbours` most similar candidates, each
@@ -328,24 +397,40 @@ pub fn candidates_and_neighbourhoods(
     n_candidates: usize,
     n_neighbours: usize,
     config: &RelatedConfig,
-) -> (Vec<Vec<u32>>, Vec<SparseVector>) {
+) -> (Vec<Vec<Near>>, Vec<SparseVector>) {
     let found = candidate_indices(features, n_candidates * 2);
+    nearest_and_neighbourhoods(features, &found, n_candidates, n_neighbours, config)
+}
+
+/// The second half of [`candidates_and_neighbourhoods`], from the lists
+/// [`candidate_indices`] found (twice as many as `n_candidates`).
+pub fn nearest_and_neighbourhoods(
+    features: &Features,
+    found: &[Vec<u32>],
+    n_candidates: usize,
+    n_neighbours: usize,
+    config: &RelatedConfig,
+) -> (Vec<Vec<Near>>, Vec<SparseVector>) {
     let n_terms = features.term_labels.len();
     // The inverted index finds candidates by a rough overlap of their
     // strongest terms; asking it for twice as many as are scored and
     // keeping the closest by the full cosine finds nearer neighbours for the
     // same scoring work. The similarities that choose them also weigh the
-    // neighbours, in the same pass.
+    // neighbours, in the same pass, and their parts are kept for scoring.
     found
         .par_iter()
         .enumerate()
         .map_init(
-            || (vec![0f32; n_terms], Expander::new(n_terms)),
-            |(dense, expander), (article_idx, list)| {
-                let near = closest(features, article_idx, list, n_candidates, dense, config);
-                let neighbours = &near[..near.len().min(n_neighbours)];
-                let around = expander.expand(features, article_idx, neighbours);
-                (near.iter().map(|&(other, _)| other).collect(), around)
+            || (PairParts::new(features), Expander::new(n_terms)),
+            |(parts, expander), (article_idx, list)| {
+                let near = closest(features, article_idx, list, n_candidates, parts, config);
+                let neighbours: Vec<(u32, f32)> = near
+                    .iter()
+                    .take(n_neighbours)
+                    .map(|&(near, similarity)| (near.article_idx, similarity))
+                    .collect();
+                let around = expander.expand(features, article_idx, &neighbours);
+                (near.into_iter().map(|(near, _)| near).collect(), around)
             },
         )
         .unzip()
@@ -599,31 +684,43 @@ pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u3
         .collect()
 }
 
-/// Scores every candidate of every article; drops those scoring 0.
+/// Scores every candidate of every article (their text and entity parts
+/// already known); drops those scoring 0.
 pub fn score_candidates(
     signals: &Signals<'_>,
-    candidate_lists: &[Vec<u32>],
+    candidate_lists: &[Vec<Near>],
     config: &RelatedConfig,
 ) -> Vec<Vec<Candidate>> {
     let n_terms = signals.features.term_labels.len();
+    let topic_ids = topic_ids(signals.topics);
+    let topics_of = |idx: usize| topic_ids.get(idx).map_or(&[][..], Vec::as_slice);
     candidate_lists
         .par_iter()
         .enumerate()
         .map_init(
-            || vec![0f32; n_terms],
-            |dense, (article_idx, list)| {
-                let parts = content_parts_many(signals.features, article_idx, list, dense);
+            || Spread::new(n_terms),
+            |around, (article_idx, list)| {
+                let mine = signals.neighbourhoods.get(article_idx);
+                around.load(mine.map_or(&[][..], Vec::as_slice));
                 list.iter()
-                    .zip(parts)
-                    .map(|(&other, parts)| Candidate {
-                        article_idx: other as usize,
-                        breakdown: breakdown_from(
-                            signals,
-                            article_idx,
-                            other as usize,
-                            parts,
-                            config,
-                        ),
+                    .map(|near| {
+                        let other = near.article_idx as usize;
+                        let neighbourhood = match (mine, signals.neighbourhoods.get(other)) {
+                            (Some(_), Some(theirs)) => Some(around.dot(theirs).clamp(0.0, 1.0)),
+                            _ => None,
+                        };
+                        let topics = overlap_of_ids(topics_of(article_idx), topics_of(other));
+                        Candidate {
+                            article_idx: other,
+                            breakdown: finish(
+                                signals,
+                                article_idx,
+                                near,
+                                neighbourhood,
+                                topics,
+                                config,
+                            ),
+                        }
                     })
                     .filter(|candidate| candidate.breakdown.total > 0.0)
                     .collect()
@@ -632,13 +729,48 @@ pub fn score_candidates(
         .collect()
 }
 
+/// Each article's topic names as ids, numbered in name order so that sorted
+/// lists stay sorted: comparing ids is what comparing the names was.
+fn topic_ids(topics: &[Vec<String>]) -> Vec<Vec<u32>> {
+    let mut names: Vec<&str> = topics.iter().flatten().map(String::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    topics
+        .iter()
+        .map(|list| {
+            list.iter()
+                .filter_map(|name| names.binary_search(&name.as_str()).ok())
+                .map(|id| id as u32)
+                .collect()
+        })
+        .collect()
+}
+
+/// [`topic_overlap`] of two id lists from [`topic_ids`].
+fn overlap_of_ids(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 0.0;
+    }
+    let n_shared = a.iter().filter(|id| b.contains(id)).count();
+    let n_union = a.len() + b.len() - n_shared;
+    n_shared as f64 / n_union as f64
+}
+
 /// [`candidate_indices`] then [`score_candidates`].
 pub fn candidates(
     signals: &Signals<'_>,
     config: &RelatedConfig,
     n_candidates: usize,
 ) -> Vec<Vec<Candidate>> {
-    let lists = candidate_indices(signals.features, n_candidates);
+    let features = signals.features;
+    let lists: Vec<Vec<Near>> = candidate_indices(features, n_candidates)
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || PairParts::new(features),
+            |parts, (article_idx, list)| parts.of(features, article_idx, list),
+        )
+        .collect();
     score_candidates(signals, &lists, config)
 }
 
@@ -828,11 +960,11 @@ mod tests {
         assert_eq!(breakdown(&signals, 0, 4, &config).neighbourhood, 0.0);
         // Candidates are the closest first ("club", "striker", "scores"),
         // never the article itself.
-        assert_eq!(lists[0].first(), Some(&3));
+        assert_eq!(lists[0].first().map(|near| near.article_idx), Some(3));
         assert!(lists
             .iter()
             .enumerate()
-            .all(|(idx, list)| !list.contains(&(idx as u32))));
+            .all(|(idx, list)| list.iter().all(|near| near.article_idx != idx as u32)));
     }
 
     #[test]
