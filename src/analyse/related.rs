@@ -309,15 +309,26 @@ impl Expander {
             near.iter()
                 .map(|&(other, similarity)| (other as usize, similarity)),
         );
+        let most = vector(article_idx).len()
+            + near
+                .iter()
+                .map(|&(other, _)| vector(other as usize).len())
+                .sum::<usize>();
+        self.touched.resize(most, 0);
+        let mut n_touched = 0;
         for (member, scale) in members {
             for &(id, weight) in vector(member) {
                 let slot = &mut self.sums[id as usize];
-                if *slot == 0.0 {
-                    self.touched.push(id);
+                // Noted when first touched, without a branch (which would
+                // be taken at random): written always, kept by moving on.
+                if let Some(noted) = self.touched.get_mut(n_touched) {
+                    *noted = id;
                 }
+                n_touched += usize::from(*slot == 0.0);
                 *slot += scale * weight;
             }
         }
+        self.touched.truncate(n_touched);
         let mut expanded: Vec<(u32, f32)> = self
             .touched
             .iter()
