@@ -3,19 +3,22 @@
 //! entity-like key phrases, both L2-normalised and sorted by id, plus a
 //! readable label for every term and entity.
 //!
-//! Articles are processed in parallel in fixed-size chunks; each chunk keeps
-//! its own word and stem caches, so each distinct word is stemmed once per
-//! chunk rather than once per occurrence. Chunks are merged into one
-//! vocabulary whose ids follow the sorted stems, so the result does not
-//! depend on the number of threads.
+//! Articles are processed in parallel in fixed-size chunks. Each chunk looks
+//! every distinct spelling up once (packed into integers, so hashing and
+//! comparing it is cheap) in run-wide tables shared by all threads, where
+//! each distinct word is normalised, looked up in the stop words and stemmed
+//! once per run. Term ids follow the sorted stems and entity ids the sorted
+//! entity keys, so the result does not depend on the number of threads.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
 use super::text::{
     entity_spans, for_each_word, is_name_connector, is_weak_in_name, normalise_word,
-    strip_possessive, FastMap, LanguageTools, Word, WordFacts,
+    strip_possessive, FastHasher, FastMap, LanguageTools, Word, WordFacts,
 };
 use super::topics::SparseVector;
 
@@ -97,23 +100,38 @@ pub fn build(
     weighting: &Weighting,
 ) -> Features {
     let all: Vec<&Document<'_>> = documents.iter().chain(background.iter()).collect();
-    let chunks: Vec<Chunk> = all
+    let shared = SharedWords::new(weighting.stemming);
+    let mut chunks: Vec<Chunk> = all
         .par_chunks(CHUNK_SIZE)
-        .map(|docs| Chunk::process(docs, weighting))
+        .map(|docs| Chunk::process(docs, weighting, &shared))
         .collect();
+    let (words, stems) = shared.into_texts();
 
-    let (term_ids, term_labels) = merge_vocabulary(chunks.iter().map(|chunk| &chunk.terms));
+    // Final term ids follow the sorted stems.
+    let mut stems_by_final_id: Vec<u32> = (0..stems.len() as u32)
+        .filter(|&id| !stems[id as usize].is_empty())
+        .collect();
+    stems_by_final_id.par_sort_unstable_by(|&a, &b| stems[a as usize].cmp(&stems[b as usize]));
+    let mut term_ids = vec![NO_ID; stems.len()];
+    for (final_id, &stem) in stems_by_final_id.iter().enumerate() {
+        term_ids[stem as usize] = final_id as u32;
+    }
+    let forms = chunks
+        .iter_mut()
+        .map(|chunk| std::mem::take(&mut chunk.forms))
+        .collect();
+    let term_labels = term_labels(forms, &term_ids, &stems_by_final_id, &words, &stems);
+    drop((words, stems, stems_by_final_id));
     let (entity_ids, entity_labels) = merge_vocabulary(chunks.iter().map(|chunk| &chunk.entities));
 
-    // Remap every chunk's local ids to global ones, in parallel and in
-    // place; each chunk's vocabulary is dropped as soon as it is remapped.
+    // Remap every chunk's ids to final ones, in parallel and in place; each
+    // chunk's entity vocabulary is dropped as soon as it is remapped.
     let remapped: Vec<Chunk> = chunks
         .into_par_iter()
-        .zip(term_ids.par_iter().zip(entity_ids.par_iter()))
-        .map(|(mut chunk, (term_ids, entity_ids))| {
-            chunk.terms = FrozenVocabulary::default();
+        .zip(entity_ids.par_iter())
+        .map(|(mut chunk, entity_ids)| {
             chunk.entities = FrozenVocabulary::default();
-            remap(&mut chunk.term_counts, term_ids);
+            remap(&mut chunk.term_counts, &term_ids);
             remap(&mut chunk.entity_counts, entity_ids);
             chunk
         })
@@ -132,8 +150,8 @@ pub fn build(
     let n_documents = all.len();
     let term_df = document_frequencies(&term_counts, term_labels.len());
     let entity_df = document_frequencies(&entity_counts, entity_labels.len());
-    let term_idf = inverse_document_frequencies(&term_df, n_documents);
-    let entity_idf = inverse_document_frequencies(&entity_df, n_documents);
+    let term_idf = inverse_document_frequencies(&term_df, n_documents, weighting.idf_power);
+    let entity_idf = inverse_document_frequencies(&entity_df, n_documents, weighting.idf_power);
 
     term_counts.truncate(documents.len());
     entity_counts.truncate(documents.len());
@@ -199,8 +217,8 @@ pub fn shared(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
     out
 }
 
-/// One chunk's vocabulary while it is read: stems (or entity keys) in
-/// first-seen order, each with its written forms and how often each was seen.
+/// One chunk's entity vocabulary while it is read: keys in first-seen order,
+/// each with its written forms and how often each was seen.
 #[derive(Default)]
 struct LocalVocabulary {
     keys: Vec<String>,
@@ -266,6 +284,326 @@ struct FrozenVocabulary {
 /// No id: a stop word, or a word too short to count.
 const NO_ID: u32 = u32::MAX;
 
+/// The run-wide word tables are split into this many shards, each behind
+/// its own lock, so that threads rarely wait for each other.
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+/// What a normalised word is in one language: the same in every chunk.
+#[derive(Debug, Clone, Copy)]
+struct WordInfo {
+    /// Run-wide id of the normalised word (of its text, in any language).
+    normalised: u32,
+    /// Run-wide provisional id of its stem, or [`NO_ID`] for a stop word or
+    /// a stem of one letter.
+    term: u32,
+    /// It cannot open or close a name (stop word, month, title, connector).
+    weak: bool,
+}
+
+/// What a word as written is, the same in every chunk.
+#[derive(Debug, Clone, Copy)]
+struct WrittenInfo {
+    /// Its normalised form, or `None` when it normalises to nothing (one
+    /// letter).
+    word: Option<WordInfo>,
+    starts_lowercase: bool,
+    starts_uppercase: bool,
+    /// A lowercase name connector as written ("of", "de").
+    is_connector: bool,
+    /// Written exactly as its normalised form, so in lowercase.
+    is_normal_form: bool,
+}
+
+/// One shard of the run-wide table of words as written, by language.
+#[derive(Default)]
+struct WrittenShard {
+    packed: FastMap<PackedWord, WrittenInfo>,
+    /// Words too long to pack, after their language's index as a char.
+    long: FastMap<String, WrittenInfo>,
+}
+
+/// One shard of the run-wide table of normalised words.
+#[derive(Default)]
+struct WordShard {
+    ids: FastMap<Box<str>, u32>,
+    /// Per word of the shard: (language code, term, weak) for every language
+    /// it was met in.
+    languages: Vec<Vec<(&'static str, u32, bool)>>,
+}
+
+/// The normalised words and stems of the whole run, shared by the threads
+/// reading the chunks: each distinct normalised word is looked up in the
+/// stop words and stemmed once per run, not once per chunk (a chunk meets
+/// most of the vocabulary again), and terms get run-wide ids at once, so no
+/// per-chunk term vocabulary has to be merged.
+///
+/// Ids are provisional (shard and position in it, so they depend on which
+/// thread met a word first); [`build`] replaces term ids with ones that
+/// follow the sorted stems.
+struct SharedWords {
+    written: Vec<Mutex<WrittenShard>>,
+    /// Languages met so far: a word's language is its index here.
+    languages: Mutex<Vec<&'static str>>,
+    words: Vec<Mutex<WordShard>>,
+    stems: Vec<Mutex<FastMap<Box<str>, u32>>>,
+    stemming: bool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The shard of a word or stem.
+fn shard_of(text: &str) -> usize {
+    let mut hasher = FastHasher::default();
+    text.hash(&mut hasher);
+    // Middle bits: the hash map inside a shard picks buckets with the low
+    // bits and tags entries with the high ones, so both must still vary.
+    ((hasher.finish() >> 32) as usize) & (SHARDS - 1)
+}
+
+fn provisional_id(shard: usize, index: usize) -> u32 {
+    // Fewer than 2^26 distinct words or stems per run.
+    ((index << SHARD_BITS) | shard) as u32
+}
+
+impl SharedWords {
+    fn new(stemming: bool) -> Self {
+        Self {
+            written: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            languages: Mutex::default(),
+            words: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            stems: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            stemming,
+        }
+    }
+
+    /// The index of a language code, for [`PackedWord::language`].
+    fn language(&self, code: &'static str) -> u8 {
+        let mut languages = lock(&self.languages);
+        let idx = languages.iter().position(|known| *known == code);
+        // There are fewer than 256 language codes (`LanguageTools`).
+        idx.unwrap_or_else(|| {
+            languages.push(code);
+            languages.len() - 1
+        }) as u8
+    }
+
+    /// What `word` as written is in the language of `tools` (`packed` is
+    /// its packed form, with that language's index), normalising and
+    /// stemming it on first sight in the run.
+    fn written(
+        &self,
+        word: &str,
+        packed: Option<PackedWord>,
+        tools: &'static LanguageTools,
+        language: u8,
+        buffer: &mut String,
+    ) -> WrittenInfo {
+        let long_key = || {
+            let mut key = String::with_capacity(word.len() + 1);
+            key.push(char::from(language));
+            key.push_str(word);
+            key
+        };
+        let shard_idx = match &packed {
+            Some(packed) => {
+                let mut hasher = FastHasher::default();
+                packed.hash(&mut hasher);
+                ((hasher.finish() >> 32) as usize) & (SHARDS - 1)
+            }
+            None => shard_of(word),
+        };
+        {
+            let shard = lock(&self.written[shard_idx]);
+            let known = match &packed {
+                Some(packed) => shard.packed.get(packed),
+                None => shard.long.get(&long_key()),
+            };
+            if let Some(&info) = known {
+                return info;
+            }
+        }
+        let (normalised, is_normal_form) = if normalise_word(word, buffer) {
+            (Some(self.word(buffer, tools)), buffer.as_str() == word)
+        } else {
+            (None, false)
+        };
+        let first = word.chars().next();
+        let starts_lowercase = first.is_some_and(char::is_lowercase);
+        let info = WrittenInfo {
+            word: normalised,
+            starts_lowercase,
+            starts_uppercase: first.is_some_and(char::is_uppercase),
+            is_connector: is_name_connector(word),
+            is_normal_form: is_normal_form && starts_lowercase,
+        };
+        let mut shard = lock(&self.written[shard_idx]);
+        match packed {
+            Some(packed) => *shard.packed.entry(packed).or_insert(info),
+            None => *shard.long.entry(long_key()).or_insert(info),
+        }
+    }
+
+    /// What the normalised `word` is in the language of `tools`, stemming
+    /// it on first sight in the run.
+    fn word(&self, word: &str, tools: &'static LanguageTools) -> WordInfo {
+        let shard_idx = shard_of(word);
+        let known = |shard: &WordShard| {
+            let &index = shard.ids.get(word)?;
+            let &(_, term, weak) = shard
+                .languages
+                .get(index as usize)?
+                .iter()
+                .find(|(code, _, _)| *code == tools.code)?;
+            Some(WordInfo {
+                normalised: provisional_id(shard_idx, index as usize),
+                term,
+                weak,
+            })
+        };
+        if let Some(info) = known(&lock(&self.words[shard_idx])) {
+            return info;
+        }
+        // Stemming, the slow part, runs without the lock. Two threads that
+        // meet a new word at once both stem it, to the same result; the
+        // first to insert it wins.
+        let term = if tools.is_stop_word(word) {
+            NO_ID
+        } else {
+            let stem = if self.stemming {
+                tools.stem(word)
+            } else {
+                std::borrow::Cow::Borrowed(word)
+            };
+            if stem.chars().nth(1).is_none() {
+                NO_ID
+            } else {
+                self.stem_id(&stem)
+            }
+        };
+        let weak = is_weak_in_name(word, tools);
+        let mut guard = lock(&self.words[shard_idx]);
+        let shard = &mut *guard;
+        let index = match shard.ids.get(word) {
+            Some(&index) => index,
+            None => {
+                let index = shard.languages.len() as u32;
+                shard.ids.insert(word.into(), index);
+                shard.languages.push(Vec::new());
+                index
+            }
+        };
+        let languages = &mut shard.languages[index as usize];
+        let (term, weak) = match languages.iter().find(|(code, _, _)| *code == tools.code) {
+            Some(&(_, term, weak)) => (term, weak),
+            None => {
+                languages.push((tools.code, term, weak));
+                (term, weak)
+            }
+        };
+        WordInfo {
+            normalised: provisional_id(shard_idx, index as usize),
+            term,
+            weak,
+        }
+    }
+
+    fn stem_id(&self, stem: &str) -> u32 {
+        let shard_idx = shard_of(stem);
+        let mut shard = lock(&self.stems[shard_idx]);
+        if let Some(&index) = shard.get(stem) {
+            return provisional_id(shard_idx, index as usize);
+        }
+        let index = shard.len() as u32;
+        shard.insert(stem.into(), index);
+        provisional_id(shard_idx, index as usize)
+    }
+
+    /// The texts of the normalised words and of the stems, each indexed by
+    /// provisional id (empty where no id was given: every real one has two
+    /// letters or more).
+    fn into_texts(self) -> (Vec<Box<str>>, Vec<Box<str>>) {
+        let words = texts_by_id(self.words.into_iter().map(|shard| {
+            shard
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .ids
+        }));
+        let stems = texts_by_id(
+            self.stems
+                .into_iter()
+                .map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner)),
+        );
+        (words, stems)
+    }
+}
+
+fn texts_by_id(shards: impl Iterator<Item = FastMap<Box<str>, u32>>) -> Vec<Box<str>> {
+    let mut texts: Vec<Box<str>> = Vec::new();
+    for (shard, ids) in shards.enumerate() {
+        for (text, index) in ids {
+            let id = provisional_id(shard, index as usize) as usize;
+            if id >= texts.len() {
+                texts.resize_with(id + 1, Box::default);
+            }
+            texts[id] = text;
+        }
+    }
+    texts
+}
+
+/// A word as written, packed into integers: the bytes of a word of up to 16
+/// bytes (nearly every word) with its length. Hashing and comparing two
+/// integers is several times faster than hashing and comparing the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PackedWord {
+    head: u64,
+    tail: u64,
+    len: u8,
+    /// The index of the language the word is read in ([`SharedWords::language`]).
+    language: u8,
+}
+
+impl PackedWord {
+    /// The packed form of `word`, or `None` when it is longer than 16 bytes.
+    fn of(word: &str, language: u8) -> Option<Self> {
+        let bytes = word.as_bytes();
+        let len = bytes.len();
+        let load8 = |at: usize| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(word)
+        };
+        let load4 = |at: usize| {
+            let mut word = [0u8; 4];
+            word.copy_from_slice(&bytes[at..at + 4]);
+            u64::from(u32::from_le_bytes(word))
+        };
+        // The first and the last 8 (or 4) bytes overlap for shorter words;
+        // with the length they still tell every word apart.
+        let (head, tail) = match len {
+            17.. => return None,
+            8.. => (load8(0), load8(len - 8)),
+            4.. => (load4(0) | (load4(len - 4) << 32), 0),
+            _ => (
+                bytes
+                    .iter()
+                    .rev()
+                    .fold(0u64, |packed, &b| (packed << 8) | u64::from(b)),
+                0,
+            ),
+        };
+        Some(Self {
+            head,
+            tail,
+            len: len as u8,
+            language,
+        })
+    }
+}
+
 /// A word as written, seen somewhere in the chunk.
 struct WrittenWord {
     /// Index of its normalised form in [`WordCache::normalised`], or
@@ -275,110 +613,180 @@ struct WrittenWord {
     starts_uppercase: bool,
     /// A lowercase name connector as written ("of", "de").
     is_connector: bool,
+    /// Written exactly as its normalised form, so in lowercase: a body using
+    /// it writes that normalised word in lowercase.
+    is_normal_form: bool,
     /// The last document (chunk-local stamp) whose body writes it
-    /// starting in lowercase.
-    lowercase_in: u32,
-    /// The last document whose body writes it capitalised inside a sentence.
+    /// capitalised inside a sentence.
     capitalised_inside_in: u32,
 }
 
 /// A normalised (lowercased, possessive-free) word seen in the chunk.
 struct NormalisedWord {
-    text: String,
-    /// The local term id of its stem, or [`NO_ID`] for a stop word.
-    term: u32,
-    /// It cannot open or close a name (stop word, month, title, connector).
-    weak: bool,
+    info: WordInfo,
     /// Occurrences, for choosing the readable label of the stem.
     count: u32,
+    /// The last document (chunk-local stamp) whose body writes this word in
+    /// lowercase, exactly as normalised.
+    lowercase_in: u32,
+}
+
+/// An entity mention's words as written (by written id): up to four packed
+/// into one integer, longer ones kept whole.
+#[derive(Default)]
+struct SpanIds {
+    short: FastMap<u128, u32>,
+    long: FastMap<Box<[u32]>, u32>,
+}
+
+/// What every mention written with the same words gives.
+struct Span {
+    /// Local entity id of the key.
+    entity: u32,
+    /// Local entity id of the last word as an alias, or [`NO_ID`].
+    alias: u32,
+    /// As written ("Vladimir Putin").
+    label: String,
+    /// Mentions in the chunk.
+    mentions: u32,
 }
 
 /// One language's word caches for one chunk: every distinct spelling is
-/// normalised once, and every distinct normalised word is looked up in the
-/// stop words and stemmed once, however often it occurs.
+/// looked up once per chunk, and every mention of an entity written the
+/// same way is read once.
 struct WordCache<'a> {
     tools: &'static LanguageTools,
-    written_ids: FastMap<&'a str, u32>,
+    language: u8,
+    packed_ids: FastMap<PackedWord, u32>,
+    long_ids: FastMap<&'a str, u32>,
     written: Vec<WrittenWord>,
-    normalised_ids: FastMap<String, u32>,
+    /// Run-wide normalised id → index in `normalised`.
+    normalised_ids: FastMap<u32, u32>,
     normalised: Vec<NormalisedWord>,
+    span_ids: SpanIds,
+    spans: Vec<Span>,
 }
 
 impl<'a> WordCache<'a> {
-    fn new(tools: &'static LanguageTools) -> Self {
+    fn new(tools: &'static LanguageTools, language: u8) -> Self {
         Self {
             tools,
-            written_ids: FastMap::default(),
+            language,
+            packed_ids: FastMap::default(),
+            long_ids: FastMap::default(),
             written: Vec::new(),
             normalised_ids: FastMap::default(),
             normalised: Vec::new(),
+            span_ids: SpanIds::default(),
+            spans: Vec::new(),
         }
     }
 
-    /// The id of a word as written, adding it (and its normalised form, and
-    /// the stem's term id) on first sight.
-    fn written_id(
-        &mut self,
-        word: &'a str,
-        terms: &mut LocalVocabulary,
-        stemming: bool,
-        buffer: &mut String,
-    ) -> u32 {
-        if let Some(&id) = self.written_ids.get(word) {
+    /// The id of a word as written, adding it (and its normalised form) on
+    /// first sight in the chunk.
+    fn written_id(&mut self, word: &'a str, shared: &SharedWords, buffer: &mut String) -> u32 {
+        let packed = PackedWord::of(word, self.language);
+        let known = match &packed {
+            Some(packed) => self.packed_ids.get(packed),
+            None => self.long_ids.get(word),
+        };
+        if let Some(&id) = known {
             return id;
         }
-        let normalised = if normalise_word(word, buffer) {
-            self.normalised_id(buffer, terms, stemming)
-        } else {
-            NO_ID
+        let info = shared.written(word, packed, self.tools, self.language, buffer);
+        let normalised = match info.word {
+            Some(word) => self.normalised_id(word),
+            None => NO_ID,
         };
-        let first = word.chars().next();
         let id = self.written.len() as u32;
         self.written.push(WrittenWord {
             normalised,
-            starts_lowercase: first.is_some_and(char::is_lowercase),
-            starts_uppercase: first.is_some_and(char::is_uppercase),
-            is_connector: is_name_connector(word),
-            lowercase_in: 0,
+            starts_lowercase: info.starts_lowercase,
+            starts_uppercase: info.starts_uppercase,
+            is_connector: info.is_connector,
+            is_normal_form: info.is_normal_form,
             capitalised_inside_in: 0,
         });
-        self.written_ids.insert(word, id);
+        match packed {
+            Some(packed) => self.packed_ids.insert(packed, id),
+            None => self.long_ids.insert(word, id),
+        };
         id
     }
 
-    fn normalised_id(&mut self, word: &str, terms: &mut LocalVocabulary, stemming: bool) -> u32 {
-        if let Some(&id) = self.normalised_ids.get(word) {
+    fn normalised_id(&mut self, info: WordInfo) -> u32 {
+        if let Some(&id) = self.normalised_ids.get(&info.normalised) {
             return id;
         }
-        let tools = self.tools;
-        let term = if tools.is_stop_word(word) {
-            NO_ID
-        } else {
-            let stem = if stemming {
-                tools.stem(word)
-            } else {
-                std::borrow::Cow::Borrowed(word)
-            };
-            if stem.chars().nth(1).is_none() {
-                NO_ID
-            } else {
-                terms.id_of(&stem)
-            }
-        };
         let id = self.normalised.len() as u32;
         self.normalised.push(NormalisedWord {
-            text: word.to_owned(),
-            term,
-            weak: is_weak_in_name(word, tools),
+            info,
             count: 0,
+            lowercase_in: 0,
         });
-        self.normalised_ids.insert(word.to_owned(), id);
+        self.normalised_ids.insert(info.normalised, id);
         id
     }
 
     fn normalised_of(&self, written: u32) -> Option<&NormalisedWord> {
         let written = self.written.get(written as usize)?;
         self.normalised.get(written.normalised as usize)
+    }
+
+    /// The span of the mention written with `words` (`ids` their written
+    /// ids), adding it, its entity and its alias on first sight.
+    fn span(
+        &mut self,
+        words: &[Word<'a>],
+        ids: &[u32],
+        entities: &mut LocalVocabulary,
+        entity_alias: f32,
+        buffer: &mut String,
+    ) -> usize {
+        let short_key = (ids.len() <= 4).then(|| {
+            // Every id + 1 is non-zero, so the length shows too.
+            ids.iter()
+                .fold(0u128, |key, &id| (key << 32) | u128::from(id + 1))
+        });
+        let known = match short_key {
+            Some(key) => self.span_ids.short.get(&key),
+            None => self.span_ids.long.get(ids),
+        };
+        if let Some(&span) = known {
+            return span as usize;
+        }
+        let mut key = String::new();
+        let mut label = String::new();
+        for word in words {
+            if !key.is_empty() {
+                key.push(' ');
+                label.push(' ');
+            }
+            // A one-letter word inside a name ("John F Kennedy") keeps its
+            // lowercased letter.
+            normalise_word(word.text, buffer);
+            key.push_str(buffer);
+            label.push_str(strip_possessive(word.text));
+        }
+        let entity = entities.id_of(&key);
+        let alias = match key.rsplit_once(' ') {
+            Some((_, last)) if entity_alias > 0.0 && last.chars().nth(1).is_some() => {
+                entities.id_of(last)
+            }
+            _ => NO_ID,
+        };
+        let span = self.spans.len() as u32;
+        self.spans.push(Span {
+            entity,
+            alias,
+            label,
+            mentions: 0,
+        });
+        match short_key {
+            Some(key) => self.span_ids.short.insert(key, span),
+            None => self.span_ids.long.insert(ids.into(), span),
+        };
+        span as usize
     }
 }
 
@@ -396,6 +804,10 @@ impl CachedFacts<'_, '_> {
     fn written(&self, position: usize) -> Option<&WrittenWord> {
         self.cache.written.get(*self.ids.get(position)? as usize)
     }
+
+    fn normalised(&self, position: usize) -> Option<&NormalisedWord> {
+        self.cache.normalised_of(*self.ids.get(position)?)
+    }
 }
 
 impl WordFacts for CachedFacts<'_, '_> {
@@ -408,25 +820,12 @@ impl WordFacts for CachedFacts<'_, '_> {
     }
 
     fn is_weak(&mut self, position: usize) -> bool {
-        self.ids
-            .get(position)
-            .and_then(|&id| self.cache.normalised_of(id))
-            .is_none_or(|n| n.weak)
+        self.normalised(position).is_none_or(|n| n.info.weak)
     }
 
     fn written_in_lowercase(&mut self, position: usize) -> bool {
-        let Some(normalised) = self
-            .ids
-            .get(position)
-            .and_then(|&id| self.cache.normalised_of(id))
-        else {
-            return false;
-        };
-        self.cache
-            .written_ids
-            .get(normalised.text.as_str())
-            .and_then(|&id| self.cache.written.get(id as usize))
-            .is_some_and(|w| w.lowercase_in == self.stamp)
+        self.normalised(position)
+            .is_some_and(|n| n.lowercase_in == self.stamp)
     }
 
     fn capitalised_inside(&mut self, position: usize) -> bool {
@@ -436,7 +835,7 @@ impl WordFacts for CachedFacts<'_, '_> {
 }
 
 /// Weighted counts of one document, summed in a dense array indexed by
-/// local id; `take` returns them sorted by id and clears the array.
+/// id; `take` returns them and clears the array.
 #[derive(Default)]
 struct DenseCounts {
     values: Vec<f32>,
@@ -456,29 +855,34 @@ impl DenseCounts {
         *slot += weight;
     }
 
+    /// The counts in the order ids were first added (`remap` sorts them).
     fn take(&mut self) -> Vec<(u32, f32)> {
-        let mut out: Vec<(u32, f32)> = self
-            .touched
+        self.touched
             .drain(..)
             .map(|id| (id, std::mem::take(&mut self.values[id as usize])))
-            .collect();
-        out.sort_unstable_by_key(|&(id, _)| id);
-        out
+            .collect()
     }
 }
 
 /// The result of processing one chunk of documents.
 struct Chunk {
-    terms: FrozenVocabulary,
     entities: FrozenVocabulary,
+    /// Per document: weighted counts by provisional term id.
     term_counts: Vec<Vec<(u32, f32)>>,
+    /// Per document: weighted counts by local entity id.
     entity_counts: Vec<Vec<(u32, f32)>>,
     word_counts: Vec<u32>,
+    /// (provisional term id, run-wide normalised word id, occurrences) of
+    /// every word the chunk counted, for the terms' labels.
+    forms: Vec<(u32, u32, u32)>,
 }
 
 impl Chunk {
-    fn process<'a>(documents: &[&Document<'a>], weighting: &Weighting) -> Chunk {
-        let mut terms = LocalVocabulary::default();
+    fn process<'a>(
+        documents: &[&Document<'a>],
+        weighting: &Weighting,
+        shared: &SharedWords,
+    ) -> Chunk {
         let mut entities = LocalVocabulary::default();
         let mut term_counts = Vec::with_capacity(documents.len());
         let mut entity_counts = Vec::with_capacity(documents.len());
@@ -487,41 +891,40 @@ impl Chunk {
         // one language and a content word in another.
         let mut caches: BTreeMap<&'static str, WordCache<'a>> = BTreeMap::new();
         let mut buffer = String::new();
-        let mut key = String::new();
-        let mut label = String::new();
         let mut counts = DenseCounts::default();
         let mut body_words: Vec<Word<'a>> = Vec::new();
         let mut body_ids: Vec<u32> = Vec::new();
         let mut title_ids: Vec<u32> = Vec::new();
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
         for (document_idx, document) in documents.iter().enumerate() {
             // Stamps start at 1: 0 marks "never".
             let stamp = document_idx as u32 + 1;
             let tools = LanguageTools::for_code(document.lang);
             let cache = caches
                 .entry(tools.code)
-                .or_insert_with(|| WordCache::new(tools));
+                .or_insert_with(|| WordCache::new(tools, shared.language(tools.code)));
             // The body is split into words once, for terms and entities.
             body_words.clear();
             for_each_word(document.text, |word| body_words.push(word));
             body_ids.clear();
             for word in &body_words {
-                let id = cache.written_id(word.text, &mut terms, weighting.stemming, &mut buffer);
+                let id = cache.written_id(word.text, shared, &mut buffer);
                 body_ids.push(id);
                 let written = &mut cache.written[id as usize];
                 if written.starts_lowercase {
-                    written.lowercase_in = stamp;
+                    if written.is_normal_form {
+                        let normalised = written.normalised as usize;
+                        if let Some(entry) = cache.normalised.get_mut(normalised) {
+                            entry.lowercase_in = stamp;
+                        }
+                    }
                 } else if written.starts_uppercase && !word.sentence_start {
                     written.capitalised_inside_in = stamp;
                 }
             }
             title_ids.clear();
             for_each_word(document.title, |word| {
-                title_ids.push(cache.written_id(
-                    word.text,
-                    &mut terms,
-                    weighting.stemming,
-                    &mut buffer,
-                ));
+                title_ids.push(cache.written_id(word.text, shared, &mut buffer));
             });
 
             let lead_end = lead_end(document.text);
@@ -541,8 +944,8 @@ impl Chunk {
                     continue;
                 };
                 entry.count += 1;
-                if entry.term != NO_ID {
-                    counts.add(entry.term, weight);
+                if entry.info.term != NO_ID {
+                    counts.add(entry.info.term, weight);
                 }
             }
             term_counts.push(counts.take());
@@ -553,57 +956,118 @@ impl Chunk {
                 ids: &body_ids,
                 stamp,
             };
-            entity_spans(&body_words, tools, &mut facts, |span| {
-                key.clear();
-                label.clear();
-                for (word, &id) in body_words[span.clone()].iter().zip(&body_ids[span]) {
-                    if !key.is_empty() {
-                        key.push(' ');
-                        label.push(' ');
-                    }
-                    match cache.normalised_of(id) {
-                        Some(normalised) => key.push_str(&normalised.text),
-                        // A one-letter word inside a name ("John F
-                        // Kennedy") keeps its lowercased letter.
-                        None => {
-                            normalise_word(word.text, &mut buffer);
-                            key.push_str(&buffer);
-                        }
-                    }
-                    label.push_str(strip_possessive(word.text));
+            spans.clear();
+            entity_spans(&body_words, tools, &mut facts, |span| spans.push(span));
+            for span in &spans {
+                let span = cache.span(
+                    &body_words[span.clone()],
+                    &body_ids[span.clone()],
+                    &mut entities,
+                    weighting.entity_alias,
+                    &mut buffer,
+                );
+                let span = &mut cache.spans[span];
+                span.mentions += 1;
+                counts.add(span.entity, 1.0);
+                if span.alias != NO_ID {
+                    counts.add(span.alias, weighting.entity_alias);
                 }
-                let id = entities.id_of(&key);
-                entities.add_form(id, &label, 1);
-                counts.add(id, 1.0);
-                if let Some((_, last)) = key.rsplit_once(' ') {
-                    if weighting.entity_alias > 0.0 && last.chars().nth(1).is_some() {
-                        let last_label = label
-                            .rsplit_once(' ')
-                            .map_or(label.as_str(), |(_, last)| last);
-                        let alias = entities.id_of(last);
-                        entities.add_form(alias, last_label, 1);
-                        counts.add(alias, weighting.entity_alias);
-                    }
-                }
-            });
+            }
             entity_counts.push(counts.take());
         }
-        // The readable label of a stem is its most frequent written form.
+        let mut forms = Vec::new();
         for cache in caches.into_values() {
-            for word in cache.normalised {
-                if word.term != NO_ID {
-                    terms.add_form(word.term, &word.text, word.count);
+            // The readable label of a stem is its most frequent written form.
+            forms.extend(
+                cache
+                    .normalised
+                    .iter()
+                    .filter(|word| word.info.term != NO_ID)
+                    .map(|word| (word.info.term, word.info.normalised, word.count)),
+            );
+            // An entity's label is its most frequent written form.
+            for span in cache.spans {
+                entities.add_form(span.entity, &span.label, span.mentions);
+                if span.alias != NO_ID {
+                    let last = span
+                        .label
+                        .rsplit_once(' ')
+                        .map_or(span.label.as_str(), |(_, last)| last);
+                    entities.add_form(span.alias, last, span.mentions);
                 }
             }
         }
         Chunk {
-            terms: terms.freeze(),
             entities: entities.freeze(),
             term_counts,
             entity_counts,
             word_counts,
+            forms,
         }
     }
+}
+
+/// The label of every term (by final id): the most frequent normalised word
+/// with that stem. As when chunks kept their own vocabularies, each chunk
+/// first picks its own most frequent form, and the forms picked are then
+/// summed over chunks (ties: the smaller form).
+fn term_labels(
+    forms: Vec<Vec<(u32, u32, u32)>>,
+    term_ids: &[u32],
+    stems_by_final_id: &[u32],
+    words: &[Box<str>],
+    stems: &[Box<str>],
+) -> Vec<String> {
+    let text = |id: u32| words.get(id as usize).map_or("", |text| &**text);
+    let better = |a: &(u32, u32), b: &(u32, u32)| a.1.cmp(&b.1).then(text(b.0).cmp(text(a.0)));
+    let chunk_best: Vec<Vec<(u32, u32, u32)>> = forms
+        .into_par_iter()
+        .map(|mut forms| {
+            // The same word may come from two languages' caches: summed.
+            forms.sort_unstable();
+            let mut summed: Vec<(u32, u32, u32)> = Vec::with_capacity(forms.len());
+            for (term, word, count) in forms {
+                match summed.last_mut() {
+                    Some(last) if last.0 == term && last.1 == word => last.2 += count,
+                    _ => summed.push((term, word, count)),
+                }
+            }
+            summed
+                .chunk_by(|a, b| a.0 == b.0)
+                .filter_map(|group| {
+                    group
+                        .iter()
+                        .max_by(|a, b| better(&(a.1, a.2), &(b.1, b.2)))
+                        .copied()
+                })
+                .collect()
+        })
+        .collect();
+    let mut merged: Vec<Vec<(u32, u32)>> = vec![Vec::new(); stems_by_final_id.len()];
+    for &(term, word, count) in chunk_best.iter().flatten() {
+        let Some(slot) = term_ids
+            .get(term as usize)
+            .and_then(|&id| merged.get_mut(id as usize))
+        else {
+            continue;
+        };
+        match slot.iter_mut().find(|(existing, _)| *existing == word) {
+            Some(entry) => entry.1 += count,
+            None => slot.push((word, count)),
+        }
+    }
+    merged
+        .iter()
+        .zip(stems_by_final_id)
+        .map(
+            |(forms, &stem)| match forms.iter().max_by(|a, b| better(a, b)) {
+                Some(&(word, _)) => text(word).to_owned(),
+                None => stems
+                    .get(stem as usize)
+                    .map_or_else(String::new, |stem| stem.to_string()),
+            },
+        )
+        .collect()
 }
 
 /// The byte offset where the first paragraph of a body ends.
@@ -704,16 +1168,16 @@ fn document_frequencies(counts: &[Vec<(u32, f32)>], n_ids: usize) -> Vec<u32> {
 }
 
 /// Smoothed inverse document frequency: `ln((1 + n) / (1 + df))`, so a word
-/// in every document weighs (almost) nothing.
-fn inverse_document_frequencies(df: &[u32], n_documents: usize) -> Vec<f32> {
+/// in every document weighs (almost) nothing; raised to `power`.
+fn inverse_document_frequencies(df: &[u32], n_documents: usize, power: f32) -> Vec<f32> {
     let n = n_documents as f64;
     df.iter()
-        .map(|&df| ((1.0 + n) / (1.0 + f64::from(df))).ln() as f32)
+        .map(|&df| (((1.0 + n) / (1.0 + f64::from(df))).ln() as f32).powf(power))
         .collect()
 }
 
 /// Weighted counts into an L2-normalised TF-IDF vector of at most
-/// `max_terms` entries, sorted by id.
+/// `max_terms` entries, sorted by id (`idf` already raised to its power).
 fn weigh(
     mut weighted: Vec<(u32, f32)>,
     idf: &[f32],
@@ -727,8 +1191,7 @@ fn weigh(
         } else {
             count
         };
-        let idf = idf.get(id as usize).copied().unwrap_or(0.0);
-        entry.1 = tf * idf.powf(weighting.idf_power);
+        entry.1 = tf * idf.get(id as usize).copied().unwrap_or(0.0);
     }
     weighted.retain(|&(_, weight)| weight > 0.0);
     if weighted.len() > max_terms {

@@ -397,16 +397,26 @@ pub struct Word<'a> {
 pub fn for_each_word<'a>(text: &'a str, mut visit: impl FnMut(Word<'a>)) {
     let mut previous_end = 0;
     let mut first = true;
-    let mut handle = |start: usize, word: &'a str| {
-        let gap = text.get(previous_end..start).unwrap_or("");
+    // `known`: the gap before the word and whether the word has a letter,
+    // when the fast path saw them while scanning.
+    let mut handle = |start: usize, word: &'a str, known: Option<(Gap, bool)>| {
+        let (sentence_start, joined_to_previous, has_letter) = match known {
+            Some((gap, has_letter)) if !first => (gap.sentence_break, gap.only_spaces, has_letter),
+            _ => {
+                let gap = text.get(previous_end..start).unwrap_or("");
+                (
+                    first
+                        || gap.chars().any(|c| {
+                            matches!(c, '.' | '!' | '?' | ':' | ';' | '\n' | '"' | '“' | '”')
+                        }),
+                    !first && gap.chars().all(|c| c == ' ' || c == '\u{a0}'),
+                    word.chars().any(char::is_alphabetic),
+                )
+            }
+        };
         previous_end = start + word.len();
-        let sentence_start = first
-            || gap
-                .chars()
-                .any(|c| matches!(c, '.' | '!' | '?' | ':' | ';' | '\n' | '"' | '“' | '”'));
-        let joined_to_previous = !first && gap.chars().all(|c| c == ' ' || c == '\u{a0}');
         first = false;
-        if !word.chars().any(char::is_alphabetic) {
+        if !has_letter {
             return;
         }
         visit(Word {
@@ -420,25 +430,49 @@ pub fn for_each_word<'a>(text: &'a str, mut visit: impl FnMut(Word<'a>)) {
     // dashes; segmenting it by hand is several times faster than the general
     // Unicode rules and splits the same. Words never span lines, nor the
     // characters in `HARD_BREAKS`, so each piece between them takes the fast
-    // path when it can.
+    // path when it can. The fast path also reads the gap between two words
+    // of one piece as it skips it; the gap before a piece's first word
+    // reaches back into the pieces before, so `handle` reads that one.
+    fn fast_piece<'a>(
+        offset: usize,
+        piece: &'a str,
+        handle: &mut impl FnMut(usize, &'a str, Option<(Gap, bool)>),
+    ) {
+        let mut first_in_piece = true;
+        ascii_words(piece, &mut |start, word, gap, has_letter| {
+            let known = (!first_in_piece).then_some((gap, has_letter));
+            first_in_piece = false;
+            handle(offset + start, word, known);
+        });
+    }
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         if line.is_ascii() {
-            ascii_words(line, &mut |start, word| handle(line_start + start, word));
+            fast_piece(line_start, line, &mut handle);
         } else {
             for (piece_start, piece) in pieces(line) {
                 let offset = line_start + piece_start;
                 if piece.bytes().all(|b| b.is_ascii()) || only_ascii_and_apostrophes(piece) {
-                    ascii_words(piece, &mut |start, word| handle(offset + start, word));
+                    fast_piece(offset, piece, &mut handle);
                 } else {
                     for (start, word) in piece.unicode_word_indices() {
-                        handle(offset + start, word);
+                        handle(offset + start, word, None);
                     }
                 }
             }
         }
         line_start += line.len();
     }
+}
+
+/// What separates two words of a piece of text.
+#[derive(Debug, Clone, Copy)]
+struct Gap {
+    /// It holds a character that ends a sentence or opens a quotation
+    /// (`.`, `!`, `?`, `:`, `;`, a line break or `"`).
+    sentence_break: bool,
+    /// It holds nothing but spaces, so the two words can belong to one name.
+    only_spaces: bool,
 }
 
 /// Characters with a word boundary on both sides under UAX #29 (word break
@@ -490,20 +524,29 @@ fn only_ascii_and_apostrophes(text: &str) -> bool {
 /// finds them: runs of letters, digits and `_`, where `'`, `‘`, `’`, `.` or
 /// `:` between two letters ("don't", "U.S") and `.`, `,`, `;`, `'`, `‘` or
 /// `’` between two digits ("3.5", "4,000") do not split.
-fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str)) {
+fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bool)) {
     let bytes = text.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut idx = 0;
+    let mut gap = Gap {
+        sentence_break: false,
+        only_spaces: true,
+    };
     while idx < bytes.len() {
-        if !is_word(bytes[idx]) {
+        let b = bytes[idx];
+        if !is_word(b) {
+            gap.sentence_break |= matches!(b, b'.' | b'!' | b'?' | b':' | b';' | b'\n' | b'"');
+            gap.only_spaces &= b == b' ';
             idx += 1;
             continue;
         }
         let start = idx;
+        let mut has_letter = b.is_ascii_alphabetic();
         idx += 1;
         while idx < bytes.len() {
             let b = bytes[idx];
             if is_word(b) {
+                has_letter |= b.is_ascii_alphabetic();
                 idx += 1;
                 continue;
             }
@@ -532,7 +575,11 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str)) {
             }
         }
         // Every index here is at an ASCII byte, hence a char boundary.
-        visit(start, &text[start..idx]);
+        visit(start, &text[start..idx], gap, has_letter);
+        gap = Gap {
+            sentence_break: false,
+            only_spaces: true,
+        };
     }
 }
 
@@ -843,7 +890,7 @@ mod tests {
         let text = "The U.S. envoy's 4,000-strong team (G20) met at 3.5 p.m.; don't ask_me \
                     why--or how. \"Quoted,\" she said. e.g. x1.y2 a'b 'tis a:b 1;2 1'2 1:2 a,b";
         let mut fast = Vec::new();
-        ascii_words(text, &mut |start, word| fast.push((start, word)));
+        ascii_words(text, &mut |start, word, _, _| fast.push((start, word)));
         let unicode: Vec<(usize, &str)> = text.unicode_word_indices().collect();
         assert_eq!(fast, unicode);
     }
@@ -872,6 +919,42 @@ mod tests {
                 .filter(|(_, w)| w.chars().any(char::is_alphabetic))
                 .collect();
             proptest::prop_assert_eq!(fast, unicode);
+        }
+    }
+
+    /// The words of `text` with their flags, straight from the Unicode
+    /// rules and the gaps between all tokens (numbers included).
+    fn reference_words(text: &str) -> Vec<(usize, &str, bool, bool)> {
+        let mut out = Vec::new();
+        let mut previous_end = None;
+        for (start, word) in text.unicode_word_indices() {
+            let gap = &text[previous_end.unwrap_or(0)..start];
+            let sentence_start = previous_end.is_none()
+                || gap.chars().any(|c| {
+                    matches!(
+                        c,
+                        '.' | '!' | '?' | ':' | ';' | '\n' | '"' | '\u{201c}' | '\u{201d}'
+                    )
+                });
+            let joined = previous_end.is_some() && gap.chars().all(|c| c == ' ' || c == '\u{a0}');
+            previous_end = Some(start + word.len());
+            if word.chars().any(char::is_alphabetic) {
+                out.push((start, word, sentence_start, joined));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sentence_starts_and_joins_follow_the_gaps(
+            text in "([a-zA-Z0-9 .,;:!?'\n\"]|\u{201c}|\u{201d}|\u{2019}|\u{2014}|\u{a0}|\u{e9}){0,60}"
+        ) {
+            let mut fast = Vec::new();
+            for_each_word(&text, |word| {
+                fast.push((word.offset, word.text, word.sentence_start, word.joined_to_previous));
+            });
+            proptest::prop_assert_eq!(fast, reference_words(&text));
         }
     }
 
