@@ -276,8 +276,8 @@ fn run_with(
                     b.breakdown
                         .total
                         .total_cmp(&a.breakdown.total)
-                        .then(y.date.cmp(&x.date))
-                        .then(x.slug.cmp(&y.slug))
+                        .then_with(|| y.date.cmp(&x.date))
+                        .then_with(|| x.slug.cmp(&y.slug))
                 });
                 chosen.truncate(settings.count);
                 chosen

@@ -525,16 +525,14 @@ impl<'f> ReasonFinder<'f> {
         }
         let dense = &self.dense;
         let terms = || {
-            // The same pairs and products as `shared`, in the same order.
-            let mut out: Vec<(u32, f64)> = vector_of(&features.vectors, b)
+            // The same pairs and products as `shared`, not yet in order.
+            vector_of(&features.vectors, b)
                 .iter()
                 .filter_map(|&(id, weight)| {
                     let mine = dense.get(id as usize).copied().unwrap_or(0.0);
                     (mine != 0.0).then(|| (id, f64::from(mine) * f64::from(weight)))
                 })
-                .collect();
-            out.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            out
+                .collect()
         };
         reasons_from(features, a, b, max, terms)
     }
@@ -544,7 +542,52 @@ fn vector_of(vectors: &[Vec<(u32, f32)>], idx: usize) -> &[(u32, f32)] {
     vectors.get(idx).map_or(&[][..], Vec::as_slice)
 }
 
-/// [`reasons`], with the shared terms (strongest first) computed only when
+/// Visits `items` (id, weight) strongest first, ties by id, as
+/// [`shared`] orders them, until `visit` returns false. Sorts only as far as
+/// it visits: reasons need the first few of a few dozen.
+fn strongest_first(items: &mut [(u32, f64)], mut visit: impl FnMut(u32) -> bool) {
+    let order = |x: &(u32, f64), y: &(u32, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+    let mut batch = 8;
+    let mut rest = items;
+    while !rest.is_empty() {
+        let end = batch.min(rest.len());
+        if end < rest.len() {
+            // A total order: the first `end` after selecting are the
+            // strongest `end`, and sorting them gives a full sort's start.
+            rest.select_nth_unstable_by(end - 1, order);
+        }
+        let (head, tail) = rest.split_at_mut(end);
+        head.sort_unstable_by(order);
+        for &(id, _) in head.iter() {
+            if !visit(id) {
+                return;
+            }
+        }
+        rest = tail;
+        batch *= 2;
+    }
+}
+
+/// The ids two sparse vectors sorted by id share, with the product of
+/// their weights, in id order.
+fn shared_unordered(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.0.cmp(&y.0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push((x.0, f64::from(x.1) * f64::from(y.1)));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// [`reasons`], with the shared terms (in any order) computed only when
 /// the entities leave room for them. Borrows labels and copies only the few
 /// it keeps, because it runs for every shown related story.
 fn reasons_from(
@@ -559,14 +602,19 @@ fn reasons_from(
     }
     let words_of =
         |text: &str| -> Vec<String> { text.to_lowercase().split(' ').map(str::to_owned).collect() };
-    let entities = shared(
+    let mut entities = shared_unordered(
         vector_of(&features.entity_vectors, a),
         vector_of(&features.entity_vectors, b),
     );
+    let mut strongest_entities: Vec<u32> = Vec::with_capacity(3);
+    strongest_first(&mut entities, |id| {
+        strongest_entities.push(id);
+        strongest_entities.len() < 3
+    });
     let mut out: Vec<String> = Vec::new();
     // The lowercased words of each kept reason, parallel to `out`.
     let mut kept_words: Vec<Vec<String>> = Vec::new();
-    for &(id, _) in entities.iter().take(3) {
+    for id in strongest_entities {
         let label = label(&features.entity_labels, id);
         let words = words_of(label);
         // "Putin" adds nothing after "Vladimir Putin"; "Vladimir Putin"
@@ -589,21 +637,18 @@ fn reasons_from(
         kept_words.push(words);
     }
     if out.len() < max {
-        for (id, _) in shared_terms() {
-            if out.len() >= max {
-                break;
-            }
+        strongest_first(&mut shared_terms(), |id| {
             let label = label(&features.term_labels, id);
             let lower = label.to_lowercase();
-            if kept_words.iter().any(|kept| {
+            if !kept_words.iter().any(|kept| {
                 kept.iter()
                     .any(|word| word.starts_with(&lower) || lower.starts_with(word.as_str()))
             }) {
-                continue;
+                out.push(label.to_owned());
+                kept_words.push(words_of(label));
             }
-            out.push(label.to_owned());
-            kept_words.push(words_of(label));
-        }
+            out.len() < max
+        });
     }
     out.truncate(max);
     out

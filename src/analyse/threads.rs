@@ -67,7 +67,7 @@ pub fn find(
         }
     }
     // Strongest first; ties by indices so the result is deterministic.
-    links.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    links.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
 
     let mut groups = Groups::new(n_articles);
     for (_, a, b) in links {
@@ -111,7 +111,7 @@ pub fn find(
         .collect();
     threads.sort_by(|a, b| {
         let date = |thread: &Thread| corpus.articles[thread.article_indices[0]].date;
-        date(a).cmp(&date(b)).then(a.id.cmp(&b.id))
+        date(a).cmp(&date(b)).then_with(|| a.id.cmp(&b.id))
     });
     let mut thread_of = vec![None; corpus.articles.len()];
     for (thread_idx, thread) in threads.iter().enumerate() {
