@@ -50,14 +50,17 @@ pub fn load_hashed(
         .map(|file| load_file(file, config, include_drafts))
         .collect();
     let mut loaded = Vec::with_capacity(results.len());
-    let mut hashes = FileHashes::new();
-    for (file, (article, file_diagnostics, hash)) in files.iter().zip(results) {
+    let mut hashed = Vec::with_capacity(results.len());
+    for (file, (article, file_diagnostics, hash)) in files.into_iter().zip(results) {
         diagnostics.extend(file_diagnostics);
         loaded.extend(article);
         if let Some(hash) = hash {
-            hashes.insert(file.path.clone(), hash);
+            hashed.push((file.path, hash));
         }
     }
+    // Built in one go from the walk's sorted order rather than by an
+    // insert per file, which compares paths component by component.
+    let hashes: FileHashes = hashed.into_iter().collect();
     let mut articles = assign_slugs(loaded, &mut diagnostics);
     articles.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.slug.cmp(&b.slug)));
     diagnostics.sort();
@@ -318,20 +321,24 @@ fn load_file(
             )
         }
     };
-    let modified = std::fs::metadata(&file.path)
-        .and_then(|meta| meta.modified())
-        .ok()
-        .map(DateTime::<Utc>::from);
+    // Asked only for an article with no other date: one system call less
+    // per file for the rest.
+    let modified = || {
+        std::fs::metadata(&file.path)
+            .and_then(|meta| meta.modified())
+            .ok()
+            .map(DateTime::<Utc>::from)
+    };
     let (loaded, diagnostics) = parse_file(file, &bytes, modified, config, include_drafts);
     (loaded, diagnostics, Some(content_hash(&bytes)))
 }
 
-/// Parses the bytes of one file; `modified` is its modification time, the
-/// date of last resort.
+/// Parses the bytes of one file; `modified` gives its modification time,
+/// the date of last resort.
 fn parse_file(
     file: &SourceFile,
     bytes: &[u8],
-    modified: Option<DateTime<Utc>>,
+    modified: impl FnOnce() -> Option<DateTime<Utc>>,
     config: &Config,
     include_drafts: bool,
 ) -> (Option<Loaded>, Vec<Diagnostic>) {
@@ -430,11 +437,6 @@ fn parse_file(
             (doc.title, doc.html, doc.text, doc.first_paragraph)
         }
     };
-    // A hundred thousand articles stay in memory until the site is
-    // written: drop the spare capacity the builders left.
-    let (mut body_html, mut plain) = (body_html, plain);
-    body_html.shrink_to_fit();
-    plain.shrink_to_fit();
     if body_html.trim().is_empty() {
         // Only boilerplate lines, or only a title heading.
         return (None, vec![empty_body()]);
@@ -455,7 +457,7 @@ fn parse_file(
                 None => {
                     // Whole seconds: sub-second precision of a file time
                     // means nothing to a reader and clutters feeds.
-                    let time = modified
+                    let time = modified()
                         .unwrap_or_default()
                         .with_nanosecond(0)
                         .unwrap_or_default();
@@ -501,11 +503,13 @@ fn parse_file(
     let word_count = text::word_count(&plain);
     let words_per_minute = config.words_per_minute.max(1);
     let reading_minutes = word_count.div_ceil(words_per_minute).max(1);
-    // The bodies are kept for the whole build: give back the room they
-    // grew into (a third of the corpus's memory on a large site).
-    let (mut body_html, mut plain) = (body_html, plain);
-    body_html.shrink_to_fit();
-    plain.shrink_to_fit();
+    // The bodies are kept for the whole build: copy them into blocks of
+    // their own size. `shrink_to_fit` is not enough: the allocator keeps a
+    // block in place when it shrinks by less than half, so the room the
+    // builders grew into stayed taken (a third of the corpus's memory on a
+    // large site).
+    let body_html = exact_size(body_html);
+    let plain = exact_size(plain);
 
     let article = Article {
         source_path: file.display.clone(),
@@ -531,6 +535,16 @@ fn parse_file(
         format: file.format,
     };
     (Some(Loaded { article, origin }), diagnostics)
+}
+
+/// `text` in an allocation of its own length, so a string kept for the
+/// whole build holds no spare room.
+pub(crate) fn exact_size(text: String) -> String {
+    if text.capacity() == text.len() {
+        text
+    } else {
+        text.as_str().to_owned()
+    }
 }
 
 fn non_empty(text: String) -> Option<String> {

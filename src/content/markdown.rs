@@ -198,12 +198,14 @@ fn plain_text(events: &[Event<'_>]) -> String {
     let mut current = String::new();
     let mut image_depth = 0usize;
     let flush = |out: &mut String, current: &mut String| {
-        let normalised = text::normalise_whitespace(current);
-        if !normalised.is_empty() {
-            if !out.is_empty() {
-                out.push_str("\n\n");
-            }
-            out.push_str(&normalised);
+        // Normalised straight into `out`; the separator is taken back when
+        // the block had no text.
+        let before = out.len();
+        if before > 0 {
+            out.push_str("\n\n");
+        }
+        if !text::push_normalised(current, out) {
+            out.truncate(before);
         }
         current.clear();
     };

@@ -1,0 +1,170 @@
+//! Speed and memory of the load stage alone (`content::load`) on a site:
+//! wall and CPU time, resident memory after loading, and how many bytes each
+//! field of the loaded articles holds, so a change to loading can be
+//! measured without running the rest of a build.
+//!
+//! ```text
+//! cargo run --release --example load_bench -- /tmp/st10 [ROUNDS]
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use digest_site::{content, Config};
+
+/// The allocator of the `digest` binary, so time and memory are what a
+/// build sees.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Resident memory now, in MiB, from `/proc/self/status` (Linux).
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// CPU time used by the process so far (user + system), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |idx: usize| fields.get(idx).and_then(|f| f.parse::<f64>().ok());
+    (ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let Some(site) = args.next().map(PathBuf::from) else {
+        eprintln!("usage: load_bench SITE_DIR [ROUNDS]");
+        return ExitCode::from(2);
+    };
+    let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let config = match Config::load(&site) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let before = rss_mib();
+    let mut kept = None;
+    for round in 0..rounds {
+        drop(kept.take());
+        let (wall, cpu) = (Instant::now(), cpu_seconds());
+        let (corpus, _) = content::load(&site, &config, false);
+        println!(
+            "round {round}: {} articles, load {:.3} s wall, {:.2} s cpu, rss {:.0} MiB (was {before:.0})",
+            corpus.articles.len(),
+            wall.elapsed().as_secs_f64(),
+            cpu_seconds() - cpu,
+            rss_mib(),
+        );
+        kept = Some(corpus);
+    }
+    if let Some(corpus) = kept {
+        print_sizes(&corpus);
+        if std::env::var_os("LOAD_BENCH_HELPERS").is_some() {
+            time_helpers(&corpus);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Bytes held by the strings of the loaded articles, field by field.
+fn print_sizes(corpus: &content::Corpus) {
+    let mut sizes: Vec<(&str, usize)> = vec![
+        ("struct Article", std::mem::size_of::<content::Article>()),
+        ("body_html", 0),
+        ("text", 0),
+        ("summary", 0),
+        ("title+slug+path", 0),
+        ("topics", 0),
+        ("extra (json)", 0),
+        ("other strings", 0),
+    ];
+    let n = corpus.articles.len().max(1);
+    for a in &corpus.articles {
+        sizes[1].1 += a.body_html.capacity();
+        sizes[2].1 += a.text.capacity();
+        sizes[3].1 += a.summary.capacity();
+        sizes[4].1 += a.title.capacity() + a.slug.capacity() + a.source_path.capacity();
+        sizes[5].1 += a.topics.iter().map(|t| t.capacity() + 24).sum::<usize>();
+        sizes[6].1 += serde_json::to_string(&a.extra).map_or(0, |s| s.len());
+        sizes[7].1 += a.lang.capacity()
+            + [&a.source, &a.source_url, &a.author, &a.image]
+                .iter()
+                .map(|s| s.as_ref().map_or(0, String::capacity))
+                .sum::<usize>();
+    }
+    sizes[0].1 *= n;
+    for (name, bytes) in sizes {
+        println!(
+            "  {name:<16} {:>8.1} MiB  {:>7.0} B/article",
+            bytes as f64 / 1048576.0,
+            bytes as f64 / n as f64
+        );
+    }
+}
+
+/// Rounds of each helper timing.
+const REPS: usize = 10;
+
+/// Times the text helpers on the loaded texts (`LOAD_BENCH_HELPERS=1`).
+fn time_helpers(corpus: &content::Corpus) {
+    let bytes: usize = corpus.articles.iter().map(|a| a.text.len()).sum();
+    let started = cpu_seconds();
+    let mut words = 0;
+    for _ in 0..REPS {
+        for a in &corpus.articles {
+            words += content::text::word_count(&a.text);
+        }
+    }
+    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
+    println!("  word_count: {per_byte:.2} ns/byte ({words} words)");
+    let started = cpu_seconds();
+    let mut out = String::new();
+    for _ in 0..REPS {
+        for a in &corpus.articles {
+            for paragraph in a.text.split("\n\n") {
+                out.clear();
+                content::text::push_normalised(paragraph, &mut out);
+            }
+        }
+    }
+    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
+    println!("  push_normalised: {per_byte:.2} ns/byte");
+    let started = cpu_seconds();
+    let mut spaces = 0;
+    for _ in 0..REPS {
+        for a in &corpus.articles {
+            spaces += a.text.bytes().filter(|&b| b == b' ').count();
+        }
+    }
+    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
+    println!("  count spaces: {per_byte:.2} ns/byte ({spaces})");
+    let started = cpu_seconds();
+    let mut alnum = 0;
+    for _ in 0..REPS {
+        for a in &corpus.articles {
+            let b = a.text.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i].is_ascii_alphanumeric() {
+                    alnum += 1;
+                }
+                i += 1;
+            }
+        }
+    }
+    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
+    println!("  branchy loop: {per_byte:.2} ns/byte ({alnum})");
+}
