@@ -6,11 +6,13 @@
 //! Bodies are compared without the headline, because outlets rewrite the
 //! headline of a wire story far more often than its text.
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 
 use super::features::{cosine, sparse_dot, Document, Features};
 use super::related::Candidate;
-use super::text::{for_each_word, normalise_word, FastHasher, LanguageTools};
+use super::text::{for_each_word, normalise_word, FastHasher, FastMap, LanguageTools};
 
 /// Only pairs whose TF-IDF vectors are at least this share of
 /// `duplicate_min_similarity` similar have their bodies compared: a cheap
@@ -72,7 +74,9 @@ pub fn find(
         needed.dedup();
         let bodies: Vec<Option<BodyCounts>> = needed
             .par_iter()
-            .map(|&idx| documents.get(idx).map(stem_counts))
+            .map_init(StemCache::default, |cache, &idx| {
+                documents.get(idx).map(|document| cache.counts(document))
+            })
             .collect();
         let body = |idx: usize| {
             needed
@@ -192,28 +196,50 @@ fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
 }
 
 fn stem_counts(document: &Document<'_>) -> BodyCounts {
-    use std::hash::{Hash, Hasher};
-    let tools = LanguageTools::for_code(document.lang);
-    let mut hashes: Vec<u64> = Vec::new();
-    let mut buffer = String::new();
-    for_each_word(document.text, |word| {
-        if normalise_word(word.text, &mut buffer) && !tools.is_stop_word(&buffer) {
-            let mut hasher = FastHasher::default();
-            tools.stem(&buffer).hash(&mut hasher);
-            hashes.push(hasher.finish());
+    StemCache::default().counts(document)
+}
+
+/// The stem hash of every spelling a thread has met (`None`: a stop word or
+/// one letter), per language, so that counting many bodies normalises and
+/// stems each distinct spelling once rather than every word (stemming was
+/// most of the time of this step).
+#[derive(Default)]
+struct StemCache<'a> {
+    languages: BTreeMap<&'static str, FastMap<&'a str, Option<u64>>>,
+    buffer: String,
+}
+
+impl<'a> StemCache<'a> {
+    fn counts(&mut self, document: &Document<'a>) -> BodyCounts {
+        use std::hash::{Hash, Hasher};
+        let tools = LanguageTools::for_code(document.lang);
+        let stems = self.languages.entry(tools.code).or_default();
+        let buffer = &mut self.buffer;
+        let mut hashes: Vec<u64> = Vec::new();
+        for_each_word(document.text, |word| {
+            let hash = *stems.entry(word.text).or_insert_with(|| {
+                if normalise_word(word.text, buffer) && !tools.is_stop_word(buffer) {
+                    let mut hasher = FastHasher::default();
+                    tools.stem(buffer).hash(&mut hasher);
+                    Some(hasher.finish())
+                } else {
+                    None
+                }
+            });
+            hashes.extend(hash);
+        });
+        // Sorted, equal hashes are neighbours: count each run.
+        hashes.sort_unstable();
+        let mut counts: BodyCounts = Vec::new();
+        for hash in hashes {
+            match counts.last_mut() {
+                Some((last, count)) if *last == hash => *count += 1.0,
+                _ => counts.push((hash, 1.0)),
+            }
         }
-    });
-    // Sorted, equal hashes are neighbours: count each run.
-    hashes.sort_unstable();
-    let mut counts: BodyCounts = Vec::new();
-    for hash in hashes {
-        match counts.last_mut() {
-            Some((last, count)) if *last == hash => *count += 1.0,
-            _ => counts.push((hash, 1.0)),
-        }
+        counts.shrink_to_fit();
+        counts
     }
-    counts.shrink_to_fit();
-    counts
 }
 
 #[cfg(test)]

@@ -541,12 +541,10 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bo
             continue;
         }
         let start = idx;
-        let mut has_letter = b.is_ascii_alphabetic();
         idx += 1;
         while idx < bytes.len() {
             let b = bytes[idx];
             if is_word(b) {
-                has_letter |= b.is_ascii_alphabetic();
                 idx += 1;
                 continue;
             }
@@ -575,7 +573,10 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bo
             }
         }
         // Every index here is at an ASCII byte, hence a char boundary.
-        visit(start, &text[start..idx], gap, has_letter);
+        let word = &text[start..idx];
+        // Most words start with a letter, which ends the search at once.
+        let has_letter = word.bytes().any(|b| b.is_ascii_alphabetic());
+        visit(start, word, gap, has_letter);
         gap = Gap {
             sentence_break: false,
             only_spaces: true,
