@@ -10,6 +10,7 @@
 //! once per run. Term ids follow the sorted stems and entity ids the sorted
 //! entity keys, so the result does not depend on the number of threads.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -101,38 +102,77 @@ pub fn build(
 ) -> Features {
     let all: Vec<&Document<'_>> = documents.iter().chain(background.iter()).collect();
     let shared = SharedWords::new(weighting.stemming);
+    // Each thread takes a set of word caches for a chunk and gives it back
+    // after, so a spelling is looked up in the shared tables once per thread
+    // rather than once per chunk.
+    let pool: Mutex<Vec<Caches<'_>>> = Mutex::default();
     let mut chunks: Vec<Chunk> = all
         .par_chunks(CHUNK_SIZE)
-        .map(|docs| Chunk::process(docs, weighting, &shared))
+        .enumerate()
+        .map(|(chunk_idx, docs)| {
+            let mut caches = lock(&pool).pop().unwrap_or_default();
+            let chunk = Chunk::process(
+                docs,
+                chunk_idx * CHUNK_SIZE,
+                weighting,
+                &shared,
+                &mut caches,
+            );
+            lock(&pool).push(caches);
+            chunk
+        })
         .collect();
-    let (words, stems) = shared.into_texts();
+    drop(pool);
+    let (words, stems, entity_keys) = shared.into_texts();
 
-    // Final term ids follow the sorted stems.
-    let mut stems_by_final_id: Vec<u32> = (0..stems.len() as u32)
-        .filter(|&id| !stems[id as usize].is_empty())
-        .collect();
-    stems_by_final_id.par_sort_unstable_by(|&a, &b| stems[a as usize].cmp(&stems[b as usize]));
-    let mut term_ids = vec![NO_ID; stems.len()];
-    for (final_id, &stem) in stems_by_final_id.iter().enumerate() {
-        term_ids[stem as usize] = final_id as u32;
-    }
+    // Final ids follow the sorted stems and entity keys.
+    let (term_ids, stems_by_final_id) = sorted_ids(&stems);
+    let (entity_ids, entities_by_final_id) = sorted_ids(&entity_keys);
+    let word_text = |id: u32| words.get(id as usize).map_or("", |text| &**text);
     let forms = chunks
         .iter_mut()
-        .map(|chunk| std::mem::take(&mut chunk.forms))
+        .map(|chunk| {
+            std::mem::take(&mut chunk.forms)
+                .into_iter()
+                .map(|(term, word, count)| (term, word_text(word), count))
+                .collect()
+        })
         .collect();
-    let term_labels = term_labels(forms, &term_ids, &stems_by_final_id, &words, &stems);
-    drop((words, stems, stems_by_final_id));
-    let (entity_ids, entity_labels) = merge_vocabulary(chunks.iter().map(|chunk| &chunk.entities));
+    let term_labels: Vec<String> = best_forms(forms, &term_ids, stems_by_final_id.len())
+        .into_iter()
+        .zip(&stems_by_final_id)
+        .map(|(form, &stem)| match form {
+            Some(word) => word.to_owned(),
+            None => stems[stem as usize].to_string(),
+        })
+        .collect();
+    let entity_forms = chunks
+        .iter_mut()
+        .map(|chunk| std::mem::take(&mut chunk.entity_forms))
+        .collect();
+    let entity_labels: Vec<String> =
+        best_forms(entity_forms, &entity_ids, entities_by_final_id.len())
+            .into_iter()
+            .zip(&entities_by_final_id)
+            .map(|(form, &key)| match form {
+                Some(label) => label.into_string(),
+                None => entity_keys[key as usize].to_string(),
+            })
+            .collect();
+    drop((
+        words,
+        stems,
+        stems_by_final_id,
+        entity_keys,
+        entities_by_final_id,
+    ));
 
-    // Remap every chunk's ids to final ones, in parallel and in place; each
-    // chunk's entity vocabulary is dropped as soon as it is remapped.
+    // Remap every chunk's ids to final ones, in parallel and in place.
     let remapped: Vec<Chunk> = chunks
         .into_par_iter()
-        .zip(entity_ids.par_iter())
-        .map(|(mut chunk, entity_ids)| {
-            chunk.entities = FrozenVocabulary::default();
+        .map(|mut chunk| {
             remap(&mut chunk.term_counts, &term_ids);
-            remap(&mut chunk.entity_counts, entity_ids);
+            remap(&mut chunk.entity_counts, &entity_ids);
             chunk
         })
         .collect();
@@ -217,70 +257,6 @@ pub fn shared(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
     out
 }
 
-/// One chunk's entity vocabulary while it is read: keys in first-seen order,
-/// each with its written forms and how often each was seen.
-#[derive(Default)]
-struct LocalVocabulary {
-    keys: Vec<String>,
-    ids: FastMap<String, u32>,
-    /// Per local id: written form → count.
-    forms: Vec<FastMap<String, u32>>,
-}
-
-impl LocalVocabulary {
-    fn id_of(&mut self, key: &str) -> u32 {
-        if let Some(&id) = self.ids.get(key) {
-            return id;
-        }
-        // Fewer than 2^32 distinct keys fit in memory in any realistic run.
-        let id = self.keys.len() as u32;
-        self.keys.push(key.to_owned());
-        self.ids.insert(key.to_owned(), id);
-        self.forms.push(FastMap::default());
-        id
-    }
-
-    fn add_form(&mut self, id: u32, form: &str, count: u32) {
-        if let Some(forms) = self.forms.get_mut(id as usize) {
-            match forms.get_mut(form) {
-                Some(existing) => *existing += count,
-                None => {
-                    forms.insert(form.to_owned(), count);
-                }
-            }
-        }
-    }
-
-    /// Keeps only what the merge needs: each key with its most frequent
-    /// form (ties broken by the smaller form) and that form's count. Every
-    /// chunk lives until the merge, so this lowers the peak memory.
-    fn freeze(self) -> FrozenVocabulary {
-        let best = self
-            .forms
-            .into_iter()
-            .zip(&self.keys)
-            .map(|(forms, key)| {
-                forms
-                    .into_iter()
-                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                    .unwrap_or_else(|| (key.clone(), 0))
-            })
-            .collect();
-        FrozenVocabulary {
-            keys: self.keys,
-            best,
-        }
-    }
-}
-
-/// A chunk's vocabulary after reading: keys by local id, and the best
-/// written form of each with its count.
-#[derive(Default)]
-struct FrozenVocabulary {
-    keys: Vec<String>,
-    best: Vec<(String, u32)>,
-}
-
 /// No id: a stop word, or a word too short to count.
 const NO_ID: u32 = u32::MAX;
 
@@ -347,6 +323,8 @@ struct SharedWords {
     languages: Mutex<Vec<&'static str>>,
     words: Vec<Mutex<WordShard>>,
     stems: Vec<Mutex<FastMap<Box<str>, u32>>>,
+    /// Entity keys ("vladimir putin").
+    entities: Vec<Mutex<FastMap<Box<str>, u32>>>,
     stemming: bool,
 }
 
@@ -375,6 +353,7 @@ impl SharedWords {
             languages: Mutex::default(),
             words: (0..SHARDS).map(|_| Mutex::default()).collect(),
             stems: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            entities: (0..SHARDS).map(|_| Mutex::default()).collect(),
             stemming,
         }
     }
@@ -511,33 +490,58 @@ impl SharedWords {
     }
 
     fn stem_id(&self, stem: &str) -> u32 {
-        let shard_idx = shard_of(stem);
-        let mut shard = lock(&self.stems[shard_idx]);
-        if let Some(&index) = shard.get(stem) {
-            return provisional_id(shard_idx, index as usize);
-        }
-        let index = shard.len() as u32;
-        shard.insert(stem.into(), index);
-        provisional_id(shard_idx, index as usize)
+        intern(&self.stems, stem)
     }
 
-    /// The texts of the normalised words and of the stems, each indexed by
-    /// provisional id (empty where no id was given: every real one has two
-    /// letters or more).
-    fn into_texts(self) -> (Vec<Box<str>>, Vec<Box<str>>) {
+    fn entity_id(&self, key: &str) -> u32 {
+        intern(&self.entities, key)
+    }
+
+    /// The texts of the normalised words, of the stems and of the entity
+    /// keys, each indexed by provisional id (empty where no id was given:
+    /// every real one has two letters or more).
+    fn into_texts(self) -> (Vec<Box<str>>, Vec<Box<str>>, Vec<Box<str>>) {
         let words = texts_by_id(self.words.into_iter().map(|shard| {
             shard
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner)
                 .ids
         }));
-        let stems = texts_by_id(
-            self.stems
-                .into_iter()
-                .map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner)),
-        );
-        (words, stems)
+        let unlocked = |shards: Vec<Mutex<FastMap<Box<str>, u32>>>| {
+            texts_by_id(
+                shards
+                    .into_iter()
+                    .map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner)),
+            )
+        };
+        (words, unlocked(self.stems), unlocked(self.entities))
     }
+}
+
+/// The provisional id of `text` in a sharded table, added on first sight.
+fn intern(shards: &[Mutex<FastMap<Box<str>, u32>>], text: &str) -> u32 {
+    let shard_idx = shard_of(text);
+    let mut shard = lock(&shards[shard_idx]);
+    if let Some(&index) = shard.get(text) {
+        return provisional_id(shard_idx, index as usize);
+    }
+    let index = shard.len() as u32;
+    shard.insert(text.into(), index);
+    provisional_id(shard_idx, index as usize)
+}
+
+/// Final ids that follow the sorted texts, by provisional id ([`NO_ID`]
+/// where none was given), and the provisional ids in final order.
+fn sorted_ids(texts: &[Box<str>]) -> (Vec<u32>, Vec<u32>) {
+    let mut by_final_id: Vec<u32> = (0..texts.len() as u32)
+        .filter(|&id| !texts[id as usize].is_empty())
+        .collect();
+    by_final_id.par_sort_unstable_by(|&a, &b| texts[a as usize].cmp(&texts[b as usize]));
+    let mut final_ids = vec![NO_ID; texts.len()];
+    for (final_id, &id) in by_final_id.iter().enumerate() {
+        final_ids[id as usize] = final_id as u32;
+    }
+    (final_ids, by_final_id)
 }
 
 fn texts_by_id(shards: impl Iterator<Item = FastMap<Box<str>, u32>>) -> Vec<Box<str>> {
@@ -641,19 +645,21 @@ struct SpanIds {
 
 /// What every mention written with the same words gives.
 struct Span {
-    /// Local entity id of the key.
+    /// Provisional entity id of the key.
     entity: u32,
-    /// Local entity id of the last word as an alias, or [`NO_ID`].
+    /// Provisional entity id of the last word as an alias, or [`NO_ID`].
     alias: u32,
     /// As written ("Vladimir Putin").
     label: String,
-    /// Mentions in the chunk.
+    /// Mentions in the chunk being read.
     mentions: u32,
 }
 
-/// One language's word caches for one chunk: every distinct spelling is
-/// looked up once per chunk, and every mention of an entity written the
-/// same way is read once.
+/// One language's word caches for one thread: every distinct spelling is
+/// looked up in the run-wide tables once per thread, and every mention of
+/// an entity written the same way is read once. Caches go from chunk to
+/// chunk (see [`build`]); what they hold does not depend on which chunks a
+/// thread read before, only how soon they fill up.
 struct WordCache<'a> {
     tools: &'static LanguageTools,
     language: u8,
@@ -665,6 +671,9 @@ struct WordCache<'a> {
     normalised: Vec<NormalisedWord>,
     span_ids: SpanIds,
     spans: Vec<Span>,
+    /// The normalised words and spans counted in the chunk being read.
+    counted_words: Vec<u32>,
+    counted_spans: Vec<u32>,
 }
 
 impl<'a> WordCache<'a> {
@@ -679,6 +688,8 @@ impl<'a> WordCache<'a> {
             normalised: Vec::new(),
             span_ids: SpanIds::default(),
             spans: Vec::new(),
+            counted_words: Vec::new(),
+            counted_spans: Vec::new(),
         }
     }
 
@@ -739,7 +750,7 @@ impl<'a> WordCache<'a> {
         &mut self,
         words: &[Word<'a>],
         ids: &[u32],
-        entities: &mut LocalVocabulary,
+        shared: &SharedWords,
         entity_alias: f32,
         buffer: &mut String,
     ) -> usize {
@@ -768,10 +779,10 @@ impl<'a> WordCache<'a> {
             key.push_str(buffer);
             label.push_str(strip_possessive(word.text));
         }
-        let entity = entities.id_of(&key);
+        let entity = shared.entity_id(&key);
         let alias = match key.rsplit_once(' ') {
             Some((_, last)) if entity_alias > 0.0 && last.chars().nth(1).is_some() => {
-                entities.id_of(last)
+                shared.entity_id(last)
             }
             _ => NO_ID,
         };
@@ -866,30 +877,36 @@ impl DenseCounts {
 
 /// The result of processing one chunk of documents.
 struct Chunk {
-    entities: FrozenVocabulary,
     /// Per document: weighted counts by provisional term id.
     term_counts: Vec<Vec<(u32, f32)>>,
-    /// Per document: weighted counts by local entity id.
+    /// Per document: weighted counts by provisional entity id.
     entity_counts: Vec<Vec<(u32, f32)>>,
     word_counts: Vec<u32>,
     /// (provisional term id, run-wide normalised word id, occurrences) of
     /// every word the chunk counted, for the terms' labels.
     forms: Vec<(u32, u32, u32)>,
+    /// (provisional entity id, label, mentions) of every entity the chunk
+    /// counted, for the entities' labels.
+    entity_forms: Vec<(u32, Box<str>, u32)>,
 }
 
+/// Word caches per language: the same spelling may be a stop word in one
+/// language and a content word in another.
+type Caches<'a> = BTreeMap<&'static str, WordCache<'a>>;
+
 impl Chunk {
+    /// Reads `documents`, the first of which is document `first` of the run,
+    /// with `caches` (kept from the chunks the thread read before).
     fn process<'a>(
         documents: &[&Document<'a>],
+        first: usize,
         weighting: &Weighting,
         shared: &SharedWords,
+        caches: &mut Caches<'a>,
     ) -> Chunk {
-        let mut entities = LocalVocabulary::default();
         let mut term_counts = Vec::with_capacity(documents.len());
         let mut entity_counts = Vec::with_capacity(documents.len());
         let mut word_counts = Vec::with_capacity(documents.len());
-        // Word caches per language: the same spelling may be a stop word in
-        // one language and a content word in another.
-        let mut caches: BTreeMap<&'static str, WordCache<'a>> = BTreeMap::new();
         let mut buffer = String::new();
         let mut counts = DenseCounts::default();
         let mut body_words: Vec<Word<'a>> = Vec::new();
@@ -897,8 +914,8 @@ impl Chunk {
         let mut title_ids: Vec<u32> = Vec::new();
         let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
         for (document_idx, document) in documents.iter().enumerate() {
-            // Stamps start at 1: 0 marks "never".
-            let stamp = document_idx as u32 + 1;
+            // Stamps are unique in the run and start at 1: 0 marks "never".
+            let stamp = (first + document_idx) as u32 + 1;
             let tools = LanguageTools::for_code(document.lang);
             let cache = caches
                 .entry(tools.code)
@@ -943,6 +960,9 @@ impl Chunk {
                 let Some(entry) = cache.normalised.get_mut(normalised as usize) else {
                     continue;
                 };
+                if entry.count == 0 {
+                    cache.counted_words.push(normalised);
+                }
                 entry.count += 1;
                 if entry.info.term != NO_ID {
                     counts.add(entry.info.term, weight);
@@ -962,10 +982,13 @@ impl Chunk {
                 let span = cache.span(
                     &body_words[span.clone()],
                     &body_ids[span.clone()],
-                    &mut entities,
+                    shared,
                     weighting.entity_alias,
                     &mut buffer,
                 );
+                if cache.spans[span].mentions == 0 {
+                    cache.counted_spans.push(span as u32);
+                }
                 let span = &mut cache.spans[span];
                 span.mentions += 1;
                 counts.add(span.entity, 1.0);
@@ -976,60 +999,66 @@ impl Chunk {
             entity_counts.push(counts.take());
         }
         let mut forms = Vec::new();
-        for cache in caches.into_values() {
-            // The readable label of a stem is its most frequent written form.
-            forms.extend(
-                cache
-                    .normalised
-                    .iter()
-                    .filter(|word| word.info.term != NO_ID)
-                    .map(|word| (word.info.term, word.info.normalised, word.count)),
-            );
-            // An entity's label is its most frequent written form.
-            for span in cache.spans {
-                entities.add_form(span.entity, &span.label, span.mentions);
+        let mut entity_forms = Vec::new();
+        for cache in caches.values_mut() {
+            // The readable label of a stem is its most frequent written
+            // form, and so is an entity's.
+            for id in cache.counted_words.drain(..) {
+                if let Some(word) = cache.normalised.get_mut(id as usize) {
+                    if word.info.term != NO_ID {
+                        forms.push((word.info.term, word.info.normalised, word.count));
+                    }
+                    word.count = 0;
+                }
+            }
+            for id in cache.counted_spans.drain(..) {
+                let Some(span) = cache.spans.get_mut(id as usize) else {
+                    continue;
+                };
+                entity_forms.push((span.entity, span.label.as_str().into(), span.mentions));
                 if span.alias != NO_ID {
                     let last = span
                         .label
                         .rsplit_once(' ')
                         .map_or(span.label.as_str(), |(_, last)| last);
-                    entities.add_form(span.alias, last, span.mentions);
+                    entity_forms.push((span.alias, last.into(), span.mentions));
                 }
+                span.mentions = 0;
             }
         }
         Chunk {
-            entities: entities.freeze(),
             term_counts,
             entity_counts,
             word_counts,
             forms,
+            entity_forms,
         }
     }
 }
 
-/// The label of every term (by final id): the most frequent normalised word
-/// with that stem. As when chunks kept their own vocabularies, each chunk
-/// first picks its own most frequent form, and the forms picked are then
-/// summed over chunks (ties: the smaller form).
-fn term_labels(
-    forms: Vec<Vec<(u32, u32, u32)>>,
-    term_ids: &[u32],
-    stems_by_final_id: &[u32],
-    words: &[Box<str>],
-    stems: &[Box<str>],
-) -> Vec<String> {
-    let text = |id: u32| words.get(id as usize).map_or("", |text| &**text);
-    let better = |a: &(u32, u32), b: &(u32, u32)| a.1.cmp(&b.1).then(text(b.0).cmp(text(a.0)));
-    let chunk_best: Vec<Vec<(u32, u32, u32)>> = forms
+/// The most frequent form of every id (by final id), from each chunk's
+/// (provisional id, form, count): as when every chunk kept a vocabulary of
+/// its own, each chunk first picks its most frequent form of each id, and
+/// the forms picked are then summed over chunks (ties: the smaller form).
+fn best_forms<T: Borrow<str> + Clone + Send>(
+    chunks: Vec<Vec<(u32, T, u32)>>,
+    final_ids: &[u32],
+    n_ids: usize,
+) -> Vec<Option<T>> {
+    fn text<T: Borrow<str>>(form: &T) -> &str {
+        form.borrow()
+    }
+    let better = |a: &(T, u32), b: &(T, u32)| a.1.cmp(&b.1).then(text(&b.0).cmp(text(&a.0)));
+    let chunk_best: Vec<Vec<(u32, T, u32)>> = chunks
         .into_par_iter()
         .map(|mut forms| {
-            // The same word may come from two languages' caches: summed.
-            forms.sort_unstable();
-            let mut summed: Vec<(u32, u32, u32)> = Vec::with_capacity(forms.len());
-            for (term, word, count) in forms {
+            // The same form may come from two languages' caches: summed.
+            forms.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(text(&a.1).cmp(text(&b.1))));
+            let mut summed: Vec<(u32, T, u32)> = Vec::with_capacity(forms.len());
+            for (id, form, count) in forms {
                 match summed.last_mut() {
-                    Some(last) if last.0 == term && last.1 == word => last.2 += count,
-                    _ => summed.push((term, word, count)),
+                    Some(last) if last.0 == id && text(&last.1) == text(&form) => last.2 += count,
+                    _ => summed.push((id, form, count)),
                 }
             }
             summed
@@ -1037,36 +1066,36 @@ fn term_labels(
                 .filter_map(|group| {
                     group
                         .iter()
-                        .max_by(|a, b| better(&(a.1, a.2), &(b.1, b.2)))
-                        .copied()
+                        .max_by(|a, b| a.2.cmp(&b.2).then(text(&b.1).cmp(text(&a.1))))
+                        .cloned()
                 })
                 .collect()
         })
         .collect();
-    let mut merged: Vec<Vec<(u32, u32)>> = vec![Vec::new(); stems_by_final_id.len()];
-    for &(term, word, count) in chunk_best.iter().flatten() {
-        let Some(slot) = term_ids
-            .get(term as usize)
+    let mut merged: Vec<Vec<(T, u32)>> = vec![Vec::new(); n_ids];
+    for (id, form, count) in chunk_best.into_iter().flatten() {
+        let Some(slot) = final_ids
+            .get(id as usize)
             .and_then(|&id| merged.get_mut(id as usize))
         else {
             continue;
         };
-        match slot.iter_mut().find(|(existing, _)| *existing == word) {
+        match slot
+            .iter_mut()
+            .find(|(existing, _)| text(existing) == text(&form))
+        {
             Some(entry) => entry.1 += count,
-            None => slot.push((word, count)),
+            None => slot.push((form, count)),
         }
     }
     merged
-        .iter()
-        .zip(stems_by_final_id)
-        .map(
-            |(forms, &stem)| match forms.iter().max_by(|a, b| better(a, b)) {
-                Some(&(word, _)) => text(word).to_owned(),
-                None => stems
-                    .get(stem as usize)
-                    .map_or_else(String::new, |stem| stem.to_string()),
-            },
-        )
+        .into_iter()
+        .map(|forms| {
+            forms
+                .into_iter()
+                .max_by(|a, b| better(a, b))
+                .map(|(form, _)| form)
+        })
         .collect()
 }
 
@@ -1076,58 +1105,6 @@ fn lead_end(text: &str) -> usize {
     text[start..]
         .find("\n\n")
         .map_or(text.len(), |idx| start + idx)
-}
-
-/// Merges chunk vocabularies into one whose ids follow the sorted keys.
-/// Returns, per chunk, local id → global id, and the label of each global id.
-fn merge_vocabulary<'a>(
-    vocabularies: impl Iterator<Item = &'a FrozenVocabulary>,
-) -> (Vec<Vec<u32>>, Vec<String>) {
-    let vocabularies: Vec<&FrozenVocabulary> = vocabularies.collect();
-    // key → (best form, its count); summed when the same form wins in
-    // several chunks.
-    let mut merged: FastMap<&str, Vec<(&str, u32)>> = FastMap::default();
-    for vocabulary in &vocabularies {
-        for (key, (form, count)) in vocabulary.keys.iter().zip(&vocabulary.best) {
-            let forms = merged.entry(key.as_str()).or_default();
-            match forms.iter_mut().find(|(existing, _)| *existing == form) {
-                Some(entry) => entry.1 += count,
-                None => forms.push((form.as_str(), *count)),
-            }
-        }
-    }
-    let mut keys: Vec<&str> = merged.keys().copied().collect();
-    keys.sort_unstable();
-    let global: FastMap<&str, u32> = keys
-        .iter()
-        .enumerate()
-        .map(|(idx, key)| (*key, idx as u32))
-        .collect();
-    let labels = keys
-        .iter()
-        .map(|key| {
-            merged
-                .get(key)
-                .and_then(|forms| {
-                    forms
-                        .iter()
-                        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-                        .map(|(form, _)| (*form).to_owned())
-                })
-                .unwrap_or_else(|| (*key).to_owned())
-        })
-        .collect();
-    let maps = vocabularies
-        .iter()
-        .map(|vocabulary| {
-            vocabulary
-                .keys
-                .iter()
-                .map(|key| global.get(key.as_str()).copied().unwrap_or(0))
-                .collect()
-        })
-        .collect();
-    (maps, labels)
 }
 
 /// Rewrites local ids as global ones, keeping every vector sorted by id.
