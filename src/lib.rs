@@ -400,13 +400,18 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         live_reload: options.live_reload,
     };
     options.progress.stage("render");
-    let mut writer = output::Writer::new(&out, &options.root.join(output::STATIC_DIR))?;
+    // Each batch is written on the writer's thread while the next renders,
+    // so the "write" lap is the time rendering waited for the writer plus
+    // the final drain; writing done meanwhile counts in "render".
+    let mut writer = output::BackgroundWriter::new(output::Writer::new(
+        &out,
+        &options.root.join(output::STATIC_DIR),
+    )?);
     let mut writing = Spent::default();
     let rendered =
         render::site_in_batches(prepared.data(), &prepared.theme, &render_options, |pages| {
             let write_started = Mark::now();
-            let result = writer.add(&pages);
-            drop(pages);
+            let result = writer.add(pages);
             writing.add(write_started.elapsed());
             result
         });

@@ -83,6 +83,9 @@ pub struct Writer {
     seen: BTreeSet<PathBuf>,
     /// Files equal to those of the current output, to link at the end.
     unchanged: Vec<PathBuf>,
+    /// Whether there is a current output to compare with (a first build
+    /// has none: no file need be looked for).
+    out_exists: bool,
     staging_ready: bool,
     n_written: usize,
     finished: bool,
@@ -116,6 +119,7 @@ impl Writer {
             statics,
             seen: BTreeSet::new(),
             unchanged: Vec::new(),
+            out_exists: out.exists(),
             staging_ready: false,
             n_written: 0,
             finished: false,
@@ -133,10 +137,14 @@ impl Writer {
             refuse_unsafe(&page.path)?;
             self.seen.insert(page.path.clone());
         }
-        let same: Vec<bool> = pages
-            .par_iter()
-            .map(|page| same_bytes(&self.out.join(&page.path), &page.bytes))
-            .collect();
+        let same: Vec<bool> = if self.out_exists {
+            pages
+                .par_iter()
+                .map(|page| same_bytes(&self.out.join(&page.path), &page.bytes))
+                .collect()
+        } else {
+            vec![false; pages.len()]
+        };
         self.store(pages.iter().zip(same).map(|(page, same)| {
             (
                 page.path.as_path(),
@@ -196,7 +204,7 @@ impl Writer {
             .par_iter()
             .map(|(relative, absolute)| {
                 let bytes = fs::read(absolute).map_err(|e| Error::io(absolute, e))?;
-                let same = same_bytes(&self.out.join(relative), &bytes);
+                let same = self.out_exists && same_bytes(&self.out.join(relative), &bytes);
                 Ok((relative.as_path(), bytes, same))
             })
             .collect::<Result<_, Error>>()?;
@@ -243,6 +251,74 @@ impl Writer {
         } else {
             fs::rename(staging, out).map_err(|e| Error::io(out, e))
         }
+    }
+}
+
+/// A [`Writer`] on a thread of its own, so that writing one batch of pages
+/// overlaps rendering the next: creating thousands of folders and files
+/// waits on the kernel more than it computes.
+///
+/// [`BackgroundWriter::add`] queues a batch (waiting while one batch is
+/// already queued, so at most three are in memory: one being rendered, one
+/// queued, one being written). An error of the writer thread is returned
+/// by the next `add` or by `finish`. Dropped before `finish`, it drops the
+/// writer, which removes its staging folder.
+pub struct BackgroundWriter {
+    queue: Option<std::sync::mpsc::SyncSender<Vec<Page>>>,
+    thread: Option<std::thread::JoinHandle<Result<Writer, Error>>>,
+}
+
+impl BackgroundWriter {
+    /// Starts the thread that feeds `writer`.
+    pub fn new(mut writer: Writer) -> Self {
+        let (queue, batches) = std::sync::mpsc::sync_channel::<Vec<Page>>(1);
+        let thread = std::thread::spawn(move || {
+            for pages in batches {
+                writer.add(&pages)?;
+            }
+            Ok(writer)
+        });
+        Self {
+            queue: Some(queue),
+            thread: Some(thread),
+        }
+    }
+
+    /// Queues `pages` to be written.
+    pub fn add(&mut self, pages: Vec<Page>) -> Result<(), Error> {
+        let sent = self.queue.as_ref().map(|queue| queue.send(pages));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The thread stopped: it failed, and says why.
+            _ => self.join().map(drop),
+        }
+    }
+
+    /// Writes what is queued, then finishes the writer (see
+    /// [`Writer::finish`]).
+    pub fn finish(mut self) -> Result<WriteStats, Error> {
+        self.join()?.finish()
+    }
+
+    /// Closes the queue and waits for the thread.
+    fn join(&mut self) -> Result<Writer, Error> {
+        self.queue = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Err(Error::io(
+                Path::new("."),
+                std::io::Error::other("the output writer already stopped"),
+            )),
+        }
+    }
+}
+
+impl Drop for BackgroundWriter {
+    fn drop(&mut self) {
+        // Let the thread end (and its writer remove the staging folder)
+        // before the caller goes on.
+        let _ = self.join();
     }
 }
 
