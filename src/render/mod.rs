@@ -415,15 +415,14 @@ impl<'a> Renderer<'a> {
             newest,
             generator: concat!("digest ", env!("CARGO_PKG_VERSION")),
         };
-        let native = if native::SHARED.iter().all(|name| theme.is_default(name)) {
-            native::PAGES
-                .iter()
-                .copied()
-                .filter(|name| theme.is_default(name))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let shared_default = native::SHARED.iter().all(|name| theme.is_default(name));
+        let native = native::PAGES
+            .iter()
+            .filter(|_| shared_default)
+            .chain(native::STANDALONE)
+            .copied()
+            .filter(|name| theme.is_default(name))
+            .collect();
         let mut renderer = Self {
             data,
             theme,
@@ -794,6 +793,17 @@ impl<'a> Renderer<'a> {
                     previous: link(idx + 1),
                     next: idx.checked_sub(1).and_then(link),
                 };
+                if self.is_native("month.html") {
+                    let bytes = native::month(
+                        &self.frame,
+                        &self.site_view,
+                        &meta,
+                        &view.month,
+                        view.previous.as_ref(),
+                        view.next.as_ref(),
+                    );
+                    return Ok(self.native_page(&location, bytes));
+                }
                 self.html("month.html", &location, meta, &view)
             }
             Job::Thread(idx) => {
@@ -1301,6 +1311,12 @@ impl<'a> Renderer<'a> {
             lang: &config.language,
             entries,
         };
+        if self.is_native("feed.xml") {
+            return Ok(Page {
+                path: page_path(&feed_location),
+                bytes: native::feed(&self.site_view, &view),
+            });
+        }
         let meta = self.meta("feed", &view.title, String::new(), &feed_location);
         #[derive(Serialize)]
         struct Feed<'b> {
@@ -1402,7 +1418,6 @@ impl<'a> Renderer<'a> {
             urls: Vec<SitemapUrl>,
             sitemaps: Vec<String>,
         }
-        let all = self.sitemap_urls();
         let (location, view) = match part {
             None if self.sitemap_parts > 0 => (
                 "sitemap.xml".to_string(),
@@ -1416,14 +1431,15 @@ impl<'a> Renderer<'a> {
             None => (
                 "sitemap.xml".to_string(),
                 Sitemap {
-                    urls: all,
+                    urls: self.sitemap_urls(),
                     sitemaps: Vec::new(),
                 },
             ),
             Some(n) => (
                 format!("sitemap-{n}.xml"),
                 Sitemap {
-                    urls: all
+                    urls: self
+                        .sitemap_urls()
                         .into_iter()
                         .skip((n - 1) * SITEMAP_LIMIT)
                         .take(SITEMAP_LIMIT)
@@ -1432,6 +1448,12 @@ impl<'a> Renderer<'a> {
                 },
             ),
         };
+        if self.is_native("sitemap.xml") {
+            return Ok(Page {
+                path: page_path(&location),
+                bytes: native::sitemap(&view.urls, &view.sitemaps),
+            });
+        }
         let meta = self.meta("sitemap", "Sitemap", String::new(), &location);
         self.file("sitemap.xml", &location, meta, &view)
     }
@@ -1923,6 +1945,7 @@ mod tests {
         corpus: &Corpus,
         analysis: &Analysis,
         theme: &Theme,
+        sitemap_parts: Option<usize>,
     ) -> (Vec<Page>, Vec<Page>) {
         let digest = crate::group::run(corpus, analysis, config);
         let data = SiteData {
@@ -1932,9 +1955,13 @@ mod tests {
             digest: &digest,
         };
         let options = RenderOptions::default();
-        let usual = Renderer::new(data, theme, &options);
+        let mut usual = Renderer::new(data, theme, &options);
         let mut tera_only = Renderer::new(data, theme, &options);
         tera_only.native.clear();
+        if let Some(parts) = sitemap_parts {
+            usual.sitemap_parts = parts;
+            tera_only.sitemap_parts = parts;
+        }
         let jobs = usual.jobs();
         (
             render_jobs(&tera_only, theme, &jobs).unwrap(),
@@ -2037,7 +2064,7 @@ mod tests {
     fn native_pages_match_the_templates() {
         let (config, corpus, analysis) = varied_sample();
         let theme = Theme::default_theme();
-        let (tera, native) = tera_and_native(&config, &corpus, &analysis, &theme);
+        let (tera, native) = tera_and_native(&config, &corpus, &analysis, &theme, None);
         assert_eq!(tera.len(), native.len());
         for (expected, got) in tera.iter().zip(&native) {
             assert_eq!(expected.path, got.path);
@@ -2062,8 +2089,17 @@ mod tests {
                 "the sample never shows {must}"
             );
         }
-        let (tera, native) =
-            tera_and_native(&config, &Corpus::default(), &Analysis::default(), &theme);
+        let (tera, native) = tera_and_native(
+            &config,
+            &Corpus::default(),
+            &Analysis::default(),
+            &theme,
+            None,
+        );
+        assert_eq!(tera, native);
+        // A sitemap too big for one file: an index and its parts.
+        let (tera, native) = tera_and_native(&config, &corpus, &analysis, &theme, Some(2));
+        assert!(native.iter().any(|p| p.path == Path::new("sitemap-2.xml")));
         assert_eq!(tera, native);
     }
 
@@ -2090,12 +2126,15 @@ mod tests {
         let options = RenderOptions::default();
         assert_eq!(
             Renderer::new(data, &copies, &options).native,
-            native::PAGES.to_vec()
+            [native::PAGES, native::STANDALONE].concat()
         );
         let (name, text) = copy("macros.html");
         let edited =
             Theme::from_sources(vec![(name, text.replace("min read", "minutes"))]).unwrap();
-        assert!(Renderer::new(data, &edited, &options).native.is_empty());
+        assert_eq!(
+            Renderer::new(data, &edited, &options).native,
+            native::STANDALONE.to_vec()
+        );
         let pages = render_with(&config, &corpus, &analysis, &edited, &options).unwrap();
         let article = pages
             .iter()

@@ -1,12 +1,14 @@
 //! The default theme's busiest pages (articles, topics, days, weeks,
-//! threads: over 95% of a site's pages) written straight into bytes,
+//! months, threads: over 95% of a site's pages) and its feeds and sitemap
+//! written straight into bytes,
 //! byte for byte what Tera makes of `templates/*.html`, several times
 //! faster than Tera (no JSON context per page, no variable lookups by
 //! string path, no macro calls).
 //!
 //! Part of stage 5 (render). It is used for a page only when its
-//! template, `base.html` and `macros.html` are the built-in ones (or a
-//! site's copies identical to them, as `digest init` writes): any edited
+//! template, and for an HTML page `base.html` and `macros.html`, are the
+//! built-in ones (or a site's copies identical to them, as `digest init`
+//! writes): any edited
 //! template sends its pages back through Tera with the variables of
 //! docs/templates.md. Each function below mirrors one template or macro
 //! and names it; a change to a default template needs the same change
@@ -16,22 +18,26 @@
 use std::fmt::Write as _;
 
 use super::view::{
-    ArticleLink, ArticleView, CardView, DateView, DayView, GroupView, NavLink, PageMeta,
-    Pagination, SiteView, ThreadView, TopicLink, WeekView,
+    ArticleLink, ArticleView, CardView, DateView, DayView, FeedView, GroupView, MonthView, NavLink,
+    PageMeta, Pagination, SiteView, SitemapUrl, ThreadView, TopicLink, WeekView,
 };
 use crate::content::text::escape_html_into;
 
-/// Templates this module can stand in for.
+/// HTML templates this module can stand in for.
 pub(super) const PAGES: &[&str] = &[
     "article.html",
     "topic.html",
     "day.html",
     "week.html",
     "thread.html",
+    "month.html",
 ];
 
 /// Templates every page of [`PAGES`] also uses.
 pub(super) const SHARED: &[&str] = &["base.html", "macros.html"];
+
+/// Templates this module can stand in for that use no other.
+pub(super) const STANDALONE: &[&str] = &["feed.xml", "sitemap.xml"];
 
 /// The site-wide parts of `base.html`, escaped and joined once per render.
 pub(super) struct Frame {
@@ -642,6 +648,206 @@ pub(super) fn thread(frame: &Frame, meta: &PageMeta, thread: &ThreadView<'_>) ->
         out.push_str("</ol>\n");
     };
     frame.page(meta, thread.articles.len() * 1024 + 4096, |_| {}, main)
+}
+
+/// `month.html`.
+pub(super) fn month(
+    frame: &Frame,
+    site: &SiteView<'_>,
+    meta: &PageMeta,
+    month: &MonthView<'_>,
+    previous: Option<&NavLink>,
+    next: Option<&NavLink>,
+) -> Vec<u8> {
+    let main = |out: &mut String| {
+        out.push_str("\n<header class=\"page-header\">\n<p class=\"kicker\"><a href=\"");
+        esc(out, &site.archive_url);
+        out.push_str("\">Archive</a></p>\n<h1><time datetime=\"");
+        esc(out, &month.iso);
+        out.push_str("\">");
+        esc(out, &month.name);
+        let n_days = month.days.len();
+        let _ = write!(
+            out,
+            "</time></h1>\n<p class=\"lede\">{} article{} on {n_days} day{}</p>\n</header>\n<div class=\"month-layout\">\n<div class=\"calendars\">",
+            month.n_articles,
+            plural(month.n_articles),
+            plural(n_days)
+        );
+        calendar_macro(out, month, false);
+        out.push_str("</div>\n<div class=\"month-days\">\n");
+        for day in &month.days {
+            out.push_str("<section class=\"month-day\">\n<h2><a href=\"");
+            esc(out, &day.url);
+            out.push_str("\"><time datetime=\"");
+            esc(out, &day.date.iso);
+            out.push_str("\">");
+            esc(out, &day.date.human);
+            out.push_str("</time></a></h2>\n<ul class=\"headlines\">\n");
+            for card in &day.articles {
+                out.push_str("<li><a href=\"");
+                esc(out, &card.url);
+                out.push_str("\">");
+                esc(out, card.title);
+                out.push_str("</a>");
+                if let Some(source) = truthy(card.source) {
+                    out.push_str(" <span class=\"source\">");
+                    esc(out, source);
+                    out.push_str("</span>");
+                }
+                out.push_str("</li>\n");
+            }
+            out.push_str("</ul>\n</section>\n");
+        }
+        out.push_str("</div>\n</div>\n");
+        neighbours_macro(out, previous, next, "Earlier and later months");
+        out.push('\n');
+    };
+    frame.page(meta, month.n_articles * 256 + 8192, |_| {}, main)
+}
+
+/// `feed.xml`.
+pub(super) fn feed(site: &SiteView<'_>, feed: &FeedView<'_>) -> Vec<u8> {
+    let size: usize = feed
+        .entries
+        .iter()
+        .map(|e| e.content_html.len() + e.summary.len() + 1024)
+        .sum();
+    let mut out = String::with_capacity(size + 1024);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"");
+    esc(&mut out, feed.lang);
+    out.push_str("\">\n<title>");
+    esc(&mut out, &feed.title);
+    out.push_str("</title>\n");
+    if !feed.subtitle.is_empty() {
+        out.push_str("<subtitle>");
+        esc(&mut out, feed.subtitle);
+        out.push_str("</subtitle>\n");
+    }
+    out.push_str("<id>");
+    esc(&mut out, &feed.id);
+    out.push_str("</id>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
+    esc(&mut out, &feed.self_url);
+    out.push_str("\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
+    esc(&mut out, &feed.alternate_url);
+    out.push_str("\"/>\n<updated>");
+    esc(&mut out, &feed.updated);
+    out.push_str("</updated>\n<author><name>");
+    esc(&mut out, truthy(site.author).unwrap_or(site.title));
+    out.push_str("</name></author>\n<generator>");
+    esc(&mut out, site.generator);
+    out.push_str("</generator>\n");
+    for entry in &feed.entries {
+        out.push_str("<entry>\n<title>");
+        esc(&mut out, entry.title);
+        out.push_str("</title>\n<id>");
+        esc(&mut out, &entry.id);
+        out.push_str("</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
+        esc(&mut out, &entry.url);
+        out.push_str("\"/>\n<published>");
+        esc(&mut out, &entry.published);
+        out.push_str("</published>\n<updated>");
+        esc(&mut out, &entry.updated);
+        out.push_str("</updated>\n");
+        if let Some(author) = truthy(entry.author) {
+            out.push_str("<author><name>");
+            esc(&mut out, author);
+            out.push_str("</name></author>\n");
+        }
+        for topic in &entry.topics {
+            out.push_str("<category term=\"");
+            esc(&mut out, topic);
+            out.push_str("\"/>\n");
+        }
+        if !entry.summary.is_empty() {
+            out.push_str("<summary>");
+            esc(&mut out, entry.summary);
+            out.push_str("</summary>\n");
+        }
+        out.push_str("<content type=\"html\">");
+        esc(&mut out, entry.content_html);
+        out.push_str("</content>\n</entry>\n");
+    }
+    out.push_str("</feed>\n");
+    out.into_bytes()
+}
+
+/// `sitemap.xml`: an index of `sitemaps` when there are any, else the
+/// list of `urls`.
+pub(super) fn sitemap(urls: &[SitemapUrl], sitemaps: &[String]) -> Vec<u8> {
+    let mut out = String::with_capacity(urls.len() * 96 + sitemaps.len() * 96 + 256);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    if sitemaps.is_empty() {
+        out.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for url in urls {
+            out.push_str("<url><loc>");
+            esc(&mut out, &url.loc);
+            out.push_str("</loc>");
+            if let Some(lastmod) = truthy(url.lastmod.as_deref()) {
+                out.push_str("<lastmod>");
+                esc(&mut out, lastmod);
+                out.push_str("</lastmod>");
+            }
+            out.push_str("</url>\n");
+        }
+        out.push_str("</urlset>\n");
+    } else {
+        out.push_str("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for sitemap in sitemaps {
+            out.push_str("<sitemap><loc>");
+            esc(&mut out, sitemap);
+            out.push_str("</loc></sitemap>\n");
+        }
+        out.push_str("</sitemapindex>\n");
+    }
+    out.push('\n');
+    out.into_bytes()
+}
+
+/// `macros.html`: `calendar`.
+fn calendar_macro(out: &mut String, month: &MonthView<'_>, link_caption: bool) {
+    out.push_str("\n<table class=\"calendar\">\n<caption>");
+    if link_caption {
+        out.push_str("<a href=\"");
+        esc(out, &month.url);
+        out.push_str("\">");
+        esc(out, &month.name);
+        out.push_str("</a>");
+    } else {
+        esc(out, &month.name);
+    }
+    let _ = write!(
+        out,
+        " <span class=\"count\">{}</span></caption>\n<thead><tr><th scope=\"col\" abbr=\"Monday\">M</th><th scope=\"col\" abbr=\"Tuesday\">T</th><th scope=\"col\" abbr=\"Wednesday\">W</th><th scope=\"col\" abbr=\"Thursday\">T</th><th scope=\"col\" abbr=\"Friday\">F</th><th scope=\"col\" abbr=\"Saturday\">S</th><th scope=\"col\" abbr=\"Sunday\">S</th></tr></thead>\n<tbody>\n",
+        month.n_articles
+    );
+    for week in &month.weeks {
+        out.push_str("<tr>");
+        for cell in week {
+            match cell {
+                Some(cell) => match truthy(cell.url.as_deref()) {
+                    Some(url) => {
+                        out.push_str("<td class=\"has-articles\"><a href=\"");
+                        esc(out, url);
+                        let _ = write!(
+                            out,
+                            "\" title=\"{} article{}\"><time datetime=\"",
+                            cell.n_articles,
+                            plural(cell.n_articles)
+                        );
+                        esc(out, &cell.iso);
+                        let _ = write!(out, "\">{}</time></a></td>", cell.day);
+                    }
+                    None => {
+                        let _ = write!(out, "<td>{}</td>", cell.day);
+                    }
+                },
+                None => out.push_str("<td></td>"),
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
 }
 
 /// `macros.html`: `card`.
