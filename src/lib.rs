@@ -394,7 +394,10 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     } else {
         None
     };
-    let prepared = prepare(options, config, &mut laps)?;
+    let mut prepared = prepare(options, config, &mut laps)?;
+    // Nothing after the analysis reads the plain texts (rendering uses the
+    // HTML bodies): give their memory back before the pages are made.
+    prepared.corpus.drop_texts();
 
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,

@@ -86,7 +86,8 @@ pub struct Article {
     /// The body as HTML (safe to embed as is).
     pub body_html: String,
     /// The body as plain text, paragraphs separated by a blank line;
-    /// boilerplate already removed. Analysis reads this.
+    /// boilerplate already removed. Analysis reads this; a build empties
+    /// it after the analysis ([`Corpus::drop_texts`]).
     pub text: String,
     /// Words in `text`.
     pub word_count: usize,
@@ -102,4 +103,18 @@ pub struct Article {
 pub struct Corpus {
     /// The articles; an `article_idx` elsewhere is an index into this.
     pub articles: Vec<Article>,
+}
+
+impl Corpus {
+    /// Empties every article's `text`, the plain text that only the
+    /// analysis reads, and gives its memory back.
+    ///
+    /// A build calls this once the analysis is done, so the render stage
+    /// does not hold every body twice (as HTML and as plain text: on a
+    /// large site the texts are a third of the corpus's memory).
+    pub fn drop_texts(&mut self) {
+        for article in &mut self.articles {
+            article.text = String::new();
+        }
+    }
 }
