@@ -86,6 +86,12 @@ pub struct Writer {
     /// Whether there is a current output to compare with (a first build
     /// has none: no file need be looked for).
     out_exists: bool,
+    /// Whether changed files are written by every core or by the calling
+    /// thread alone. The kernel's folder and file creation barely gains
+    /// from a second thread (the 10k and 100k sites are written as fast by
+    /// one, with less CPU: `examples/write_bench.rs`), so a
+    /// [`BackgroundWriter`] writes alone and leaves the cores to rendering.
+    write_in_parallel: bool,
     staging_ready: bool,
     n_written: usize,
     finished: bool,
@@ -120,6 +126,7 @@ impl Writer {
             seen: BTreeSet::new(),
             unchanged: Vec::new(),
             out_exists: out.exists(),
+            write_in_parallel: true,
             staging_ready: false,
             n_written: 0,
             finished: false,
@@ -173,13 +180,18 @@ impl Writer {
         }
         self.prepare_staging()?;
         let staging = &self.staging;
-        changed.par_iter().try_for_each(|(path, bytes)| {
+        let write_one = |(path, bytes): &(&Path, Cow<'_, [u8]>)| {
             let target = staging.join(path);
             create_parent(&target)?;
             #[allow(clippy::disallowed_methods)]
             // This module is the one place that writes output.
             fs::write(&target, bytes).map_err(|e| Error::io(&target, e))
-        })?;
+        };
+        if self.write_in_parallel {
+            changed.par_iter().try_for_each(write_one)?;
+        } else {
+            changed.iter().try_for_each(write_one)?;
+        }
         self.n_written += changed.len();
         Ok(())
     }
@@ -271,6 +283,7 @@ pub struct BackgroundWriter {
 impl BackgroundWriter {
     /// Starts the thread that feeds `writer`.
     pub fn new(mut writer: Writer) -> Self {
+        writer.write_in_parallel = false;
         let (queue, batches) = std::sync::mpsc::sync_channel::<Vec<Page>>(1);
         let thread = std::thread::spawn(move || {
             for pages in batches {
