@@ -1316,6 +1316,59 @@ mod tests {
     }
 
     #[test]
+    fn long_words_and_long_names_match_like_short_ones() {
+        let docs = [
+            doc(
+                "Reform",
+                "The internationalisation of Ferdinand Maximilian Joseph Maria von Habsburg was discussed.",
+            ),
+            doc(
+                "Reform",
+                "Critics doubt the internationalisation pledged by Ferdinand Maximilian Joseph Maria von Habsburg.",
+            ),
+            doc("Other", "Rain is expected in Oslo."),
+        ];
+        let features = build(&docs, &[], &Weighting::default());
+        let terms: Vec<&str> = shared(&features.vectors[0], &features.vectors[1])
+            .iter()
+            .map(|&(id, _)| features.term_labels[id as usize].as_str())
+            .collect();
+        assert!(terms.contains(&"internationalisation"), "{terms:?}");
+        let names: Vec<&str> = shared(&features.entity_vectors[0], &features.entity_vectors[1])
+            .iter()
+            .map(|&(id, _)| features.entity_labels[id as usize].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["Ferdinand Maximilian Joseph Maria von Habsburg", "Habsburg"]
+        );
+    }
+
+    #[test]
+    fn a_stop_word_in_one_language_can_be_a_term_in_another() {
+        let docs = [
+            Document {
+                title: "Grèves",
+                text: "Les grèves continuent dans les usines.",
+                lang: "fr",
+            },
+            doc(
+                "Guitars",
+                "Collectors bought les guitars and les amplifiers.",
+            ),
+        ];
+        let features = build(&docs, &[], &Weighting::default());
+        let labels = |idx: usize| -> Vec<&str> {
+            features.vectors[idx]
+                .iter()
+                .map(|&(id, _)| features.term_labels[id as usize].as_str())
+                .collect()
+        };
+        assert!(!labels(0).contains(&"les"), "{:?}", labels(0));
+        assert!(labels(1).contains(&"les"), "{:?}", labels(1));
+    }
+
+    #[test]
     fn cosine_is_one_for_itself_and_zero_for_disjoint() {
         let a = vec![(1, 0.6), (3, 0.8)];
         let b = vec![(2, 1.0)];
