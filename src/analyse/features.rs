@@ -123,7 +123,11 @@ pub fn build(
         })
         .collect();
     drop(pool);
-    let (words, stems, entity_keys) = shared.into_texts();
+    let RunTexts {
+        words,
+        stems,
+        entity_keys,
+    } = shared.into_texts();
 
     // Final ids follow the sorted stems and entity keys.
     let (term_ids, stems_by_final_id) = sorted_ids(&stems);
@@ -500,7 +504,7 @@ impl SharedWords {
     /// The texts of the normalised words, of the stems and of the entity
     /// keys, each indexed by provisional id (empty where no id was given:
     /// every real one has two letters or more).
-    fn into_texts(self) -> (Vec<Box<str>>, Vec<Box<str>>, Vec<Box<str>>) {
+    fn into_texts(self) -> RunTexts {
         let words = texts_by_id(self.words.into_iter().map(|shard| {
             shard
                 .into_inner()
@@ -514,8 +518,19 @@ impl SharedWords {
                     .map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner)),
             )
         };
-        (words, unlocked(self.stems), unlocked(self.entities))
+        RunTexts {
+            words,
+            stems: unlocked(self.stems),
+            entity_keys: unlocked(self.entities),
+        }
     }
+}
+
+/// The texts of a run's tables, each indexed by provisional id.
+struct RunTexts {
+    words: Vec<Box<str>>,
+    stems: Vec<Box<str>>,
+    entity_keys: Vec<Box<str>>,
 }
 
 /// The provisional id of `text` in a sharded table, added on first sight.
