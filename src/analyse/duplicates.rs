@@ -55,7 +55,7 @@ pub fn find(
                 && later < n_articles
                 // The candidate's text cosine is the vectors' cosine,
                 // already computed: checked first, it skips most pairs.
-                && candidate.breakdown.text >= PREFILTER * min_similarity
+                && candidate.text >= PREFILTER * min_similarity
                 && same_names(features, candidate, earlier, later, min_similarity)
                 && might_be_copy(features, earlier, later, min_similarity)
             {
@@ -129,7 +129,7 @@ fn same_names(
     if !has_names(a) || !has_names(b) {
         return true;
     }
-    candidate.breakdown.entities >= NAMES_PREFILTER * min_similarity
+    candidate.entities >= NAMES_PREFILTER * min_similarity
 }
 
 /// See [`same_names`].

@@ -203,25 +203,25 @@ pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
 /// benchmark can time the steps of the real pipeline.
 pub fn run_timed(corpus: &Corpus, config: &Config, lap: &mut dyn FnMut(&str)) -> Analysis {
     let model = Model::build(corpus, config, lap);
-    run_with(corpus, config, &model, lap)
+    run_with(corpus, config, model, lap)
 }
 
-/// [`run`] on a model already computed.
-fn run_with(
-    corpus: &Corpus,
-    config: &Config,
-    model: &Model,
-    lap: &mut dyn FnMut(&str),
-) -> Analysis {
+/// [`run`] on a model already computed. Takes the model to drop each part
+/// as soon as it is done with: the neighbourhoods and candidate lists are as
+/// large as the vectors.
+fn run_with(corpus: &Corpus, config: &Config, model: Model, lap: &mut dyn FnMut(&str)) -> Analysis {
     let settings = &config.related;
     let n_articles = corpus.articles.len();
     let signals = model.signals();
     let candidates = related::score_candidates(&signals, &model.candidate_lists, settings);
+    let Model {
+        features, topics, ..
+    } = model;
     lap("scoring");
 
     let documents = documents(corpus);
     let duplicate_of = duplicates::find(
-        &model.features,
+        &features,
         &documents,
         &candidates,
         settings.duplicate_min_similarity,
@@ -234,8 +234,7 @@ fn run_with(
         }
     }
     let excluded: Vec<bool> = duplicate_of.iter().map(Option::is_some).collect();
-    let (threads, thread_of) =
-        threads::find(corpus, &model.features, &candidates, &excluded, settings);
+    let (threads, thread_of) = threads::find(corpus, &features, &candidates, &excluded, settings);
     lap("threads");
 
     // Choosing and explaining related stories is independent per article;
@@ -244,7 +243,7 @@ fn run_with(
         .par_iter()
         .enumerate()
         .map_init(
-            || related::ReasonFinder::new(&model.features),
+            || related::ReasonFinder::new(&features),
             |finder, (article_idx, list)| {
                 let kept = duplicate_of[article_idx].unwrap_or(article_idx);
                 let mut chosen: Vec<&related::Candidate> = list
@@ -258,24 +257,23 @@ fn run_with(
                             // article with no close stories has a
                             // neighbourhood of loose ones, and the reasons
                             // shown are the shared words.
-                            && c.breakdown.text >= settings.min_text_similarity
+                            && c.text >= settings.min_text_similarity
                     })
                     .collect();
                 // Far below the article's best match is a weaker kind of
                 // related, whatever the absolute score: an article whose
                 // neighbours are all middling still lists them, and one with
                 // a close match does not pad its list with loose ones.
-                let best = chosen.iter().map(|c| c.breakdown.total).fold(0.0, f64::max);
+                let best = chosen.iter().map(|c| c.total).fold(0.0, f64::max);
                 let floor = settings.min_score.max(settings.min_share_of_best * best);
-                chosen.retain(|c| c.breakdown.total >= floor);
+                chosen.retain(|c| c.total >= floor);
                 chosen.sort_by(|a, b| {
                     let (x, y) = (
                         &corpus.articles[a.article_idx],
                         &corpus.articles[b.article_idx],
                     );
-                    b.breakdown
-                        .total
-                        .total_cmp(&a.breakdown.total)
+                    b.total
+                        .total_cmp(&a.total)
                         .then_with(|| y.date.cmp(&x.date))
                         .then_with(|| x.slug.cmp(&y.slug))
                 });
@@ -284,7 +282,7 @@ fn run_with(
                     .into_iter()
                     .map(|c| Related {
                         article_idx: c.article_idx,
-                        score: c.breakdown.total,
+                        score: c.total,
                         reasons: finder.reasons(article_idx, c.article_idx, MAX_REASONS),
                         relation: if corpus.articles[c.article_idx].date
                             <= corpus.articles[article_idx].date
@@ -299,10 +297,8 @@ fn run_with(
         )
         .collect();
 
-    let articles = model
-        .topics
-        .iter()
-        .cloned()
+    let articles = topics
+        .into_iter()
         .zip(related_lists)
         .enumerate()
         .map(|(article_idx, (topics, related))| {
@@ -355,10 +351,10 @@ pub fn explain(
     let a = corpus.articles.get(first)?;
     let b = corpus.articles.get(second)?;
     let model = Model::new(corpus, config);
-    let analysis = run_with(corpus, config, &model, &mut |_| {});
-    let signals = model.signals();
-    let breakdown = related::breakdown(&signals, first, second, &config.related);
+    let breakdown = related::breakdown(&model.signals(), first, second, &config.related);
     let (shared_entities, shared_terms) = related::shared_labels(&model.features, first, second);
+    let reasons = related::reasons(&model.features, first, second, MAX_REASONS);
+    let analysis = run_with(corpus, config, model, &mut |_| {});
     let listed = analysis.articles[first]
         .related
         .iter()
@@ -377,7 +373,7 @@ pub fn explain(
         ],
         shared_entities,
         shared_terms,
-        reasons: related::reasons(&model.features, first, second, MAX_REASONS),
+        reasons,
         listed,
     })
 }

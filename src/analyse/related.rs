@@ -678,13 +678,19 @@ pub fn shared_labels(features: &Features, a: usize, b: usize) -> (LabelWeights, 
     (entities, terms)
 }
 
-/// A candidate related article and its score.
+/// A candidate related article and the parts of its score that the later
+/// steps read (duplicates, threads, related lists); [`breakdown`] gives all
+/// of them. Kept small: every article has a few dozen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
     /// Index of the other article.
     pub article_idx: usize,
-    /// Its score against this article.
-    pub breakdown: Breakdown,
+    /// Cosine of the TF-IDF vectors ([`Breakdown::text`]).
+    pub text: f64,
+    /// Cosine of the entity vectors ([`Breakdown::entities`]).
+    pub entities: f64,
+    /// The combined score ([`Breakdown::total`]).
+    pub total: f64,
 }
 
 /// For every article, the articles worth scoring against it: those sharing
@@ -766,19 +772,16 @@ pub fn score_candidates(
                             _ => None,
                         };
                         let topics = overlap_of_ids(topics_of(article_idx), topics_of(other));
+                        let breakdown =
+                            finish(signals, article_idx, near, neighbourhood, topics, config);
                         Candidate {
                             article_idx: other,
-                            breakdown: finish(
-                                signals,
-                                article_idx,
-                                near,
-                                neighbourhood,
-                                topics,
-                                config,
-                            ),
+                            text: breakdown.text,
+                            entities: breakdown.entities,
+                            total: breakdown.total,
                         }
                     })
-                    .filter(|candidate| candidate.breakdown.total > 0.0)
+                    .filter(|candidate| candidate.total > 0.0)
                     .collect()
             },
         )

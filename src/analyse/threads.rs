@@ -49,7 +49,7 @@ pub fn find(
             {
                 continue;
             }
-            let scored = candidate.breakdown;
+            let scored = candidate;
             let apart = (corpus.articles[article_idx].date.timestamp()
                 - corpus.articles[other].date.timestamp())
             .abs();
