@@ -1,8 +1,10 @@
 //! Stage 5 of the pipeline: the digest into pages, with Tera.
 //!
 //! `theme` loads the embedded default templates and the site's overrides;
-//! `view` builds the typed values templates receive; this module decides
-//! which pages exist and at which paths, and renders them in parallel.
+//! `view` builds the typed values templates receive; `native` writes the
+//! busiest pages of the unedited default theme without Tera; this module
+//! decides which pages exist and at which paths, and renders them in
+//! parallel.
 //! Rendering returns pages and never writes files.
 
 use std::collections::{BTreeMap, BTreeSet};
