@@ -1,14 +1,12 @@
 //! The default theme's busiest pages (articles, topics, days, weeks,
-//! months, threads: over 95% of a site's pages) and its feeds and sitemap
-//! written straight into bytes,
-//! byte for byte what Tera makes of `templates/*.html`, several times
-//! faster than Tera (no JSON context per page, no variable lookups by
-//! string path, no macro calls).
+//! months, threads: over 95% of a site's pages), its feeds and its sitemap,
+//! written straight into bytes: byte for byte what Tera makes of
+//! `templates/`, about ten times faster (no JSON context per page, no
+//! variable lookups by string path, no macro calls).
 //!
-//! Part of stage 5 (render). It is used for a page only when its
-//! template, and for an HTML page `base.html` and `macros.html`, are the
-//! built-in ones (or a site's copies identical to them, as `digest init`
-//! writes): any edited
+//! Part of stage 5 (render). It is used for a page only while its template
+//! (and, for an HTML page, `base.html` and `macros.html`) is the built-in
+//! one or a site's copy identical to it, as `digest init` writes: an edited
 //! template sends its pages back through Tera with the variables of
 //! docs/templates.md. Each function below mirrors one template or macro
 //! and names it; a change to a default template needs the same change
