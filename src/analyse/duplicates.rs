@@ -7,6 +7,7 @@
 //! headline of a wire story far more often than its text.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
@@ -68,14 +69,21 @@ pub fn find(
 
     // Earliest partner of each article.
     let mut earliest_partner: Vec<Option<usize>> = vec![None; n_articles];
+    // A thread takes a stem cache for each body and gives it back after, so
+    // caches live through all blocks (and all of rayon's splits of them).
+    let pool: Mutex<Vec<StemCache<'_>>> = Mutex::default();
     for block in pairs.chunks(PAIRS_PER_BLOCK) {
         let mut needed: Vec<usize> = block.iter().flat_map(|&(a, b)| [a, b]).collect();
         needed.sort_unstable();
         needed.dedup();
         let bodies: Vec<Option<BodyCounts>> = needed
             .par_iter()
-            .map_init(StemCache::default, |cache, &idx| {
-                documents.get(idx).map(|document| cache.counts(document))
+            .map(|&idx| {
+                let document = documents.get(idx)?;
+                let mut cache = lock(&pool).pop().unwrap_or_default();
+                let counts = cache.counts(document);
+                lock(&pool).push(cache);
+                Some(counts)
             })
             .collect();
         let body = |idx: usize| {
@@ -193,6 +201,10 @@ fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
     } else {
         (dot / denominator).clamp(0.0, 1.0)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn stem_counts(document: &Document<'_>) -> BodyCounts {
