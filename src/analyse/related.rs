@@ -898,13 +898,19 @@ impl InvertedIndex {
             if end - start > self.max_postings {
                 continue;
             }
+            // Noted when first touched without a branch (which would be
+            // taken at random): written always, kept by moving on.
+            let mut n_touched = touched.len();
+            touched.resize(n_touched + (end - start), 0);
             for &(other, other_weight) in &self.postings[start..end] {
                 let slot = &mut accumulator[other as usize];
-                if *slot == 0.0 {
-                    touched.push(other);
+                if let Some(noted) = touched.get_mut(n_touched) {
+                    *noted = other;
                 }
+                n_touched += usize::from(*slot == 0.0);
                 *slot += scale * weight * other_weight + f32::MIN_POSITIVE;
             }
+            touched.truncate(n_touched);
         }
     }
 }
