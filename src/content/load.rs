@@ -47,7 +47,13 @@ pub fn load_hashed(
     let (files, mut diagnostics) = find_files(root);
     let results: Vec<(Option<Loaded>, Vec<Diagnostic>, Option<u64>)> = files
         .par_iter()
-        .map(|file| load_file(file, config, include_drafts))
+        // Each worker gets its own copy of the boilerplate patterns: a
+        // `Regex` shared between threads hands its scratch space out under
+        // a lock, and every paragraph is matched against each pattern.
+        .map_init(
+            || config.boilerplate.clone(),
+            |boilerplate, file| load_file(file, config, boilerplate, include_drafts),
+        )
         .collect();
     let mut loaded = Vec::with_capacity(results.len());
     let mut hashed = Vec::with_capacity(results.len());
@@ -200,7 +206,7 @@ pub fn load_one(
         return None;
     }
     let file = source_file(root, &content, path)?;
-    let (loaded, diagnostics, _) = load_file(&file, config, include_drafts);
+    let (loaded, diagnostics, _) = load_file(&file, config, &config.boilerplate, include_drafts);
     Some((loaded.map(|loaded| loaded.article), diagnostics))
 }
 
@@ -301,11 +307,13 @@ fn relative_display(root: &Path, path: &Path) -> PathBuf {
     PathBuf::from(parts.join("/"))
 }
 
-/// Reads and parses one file. Returns no article when the file has an error
-/// or is a draft left out, and the [`content_hash`] of the bytes read.
+/// Reads and parses one file, dropping the paragraphs `boilerplate` (the
+/// configured patterns) matches. Returns no article when the file has an
+/// error or is a draft left out, and the [`content_hash`] of the bytes read.
 fn load_file(
     file: &SourceFile,
     config: &Config,
+    boilerplate: &[regex::Regex],
     include_drafts: bool,
 ) -> (Option<Loaded>, Vec<Diagnostic>, Option<u64>) {
     let bytes = match std::fs::read(&file.path) {
@@ -329,7 +337,8 @@ fn load_file(
             .ok()
             .map(DateTime::<Utc>::from)
     };
-    let (loaded, diagnostics) = parse_file(file, &bytes, modified, config, include_drafts);
+    let (loaded, diagnostics) =
+        parse_file(file, &bytes, modified, config, boilerplate, include_drafts);
     (loaded, diagnostics, Some(content_hash(&bytes)))
 }
 
@@ -340,6 +349,7 @@ fn parse_file(
     bytes: &[u8],
     modified: impl FnOnce() -> Option<DateTime<Utc>>,
     config: &Config,
+    boilerplate: &[regex::Regex],
     include_drafts: bool,
 ) -> (Option<Loaded>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
@@ -428,12 +438,12 @@ fn parse_file(
     let given_title = front.title.as_deref();
     let (inferred_title, body_html, plain, first_paragraph) = match file.format {
         Format::Text => {
-            let doc = text::parse(split.body, &config.boilerplate, given_title);
+            let doc = text::parse(split.body, boilerplate, given_title);
             let first = doc.lead().to_string();
             (doc.title.clone(), doc.html(), doc.text(), first)
         }
         Format::Markdown => {
-            let doc = markdown::render(split.body, &config.boilerplate, given_title);
+            let doc = markdown::render(split.body, boilerplate, given_title);
             (doc.title, doc.html, doc.text, doc.first_paragraph)
         }
     };
