@@ -44,24 +44,29 @@ pub fn load_hashed(
     config: &Config,
     include_drafts: bool,
 ) -> (Corpus, Vec<Diagnostic>, FileHashes) {
-    let (files, mut diagnostics) = find_files(root);
-    let results: Vec<(Option<Loaded>, Vec<Diagnostic>, Option<u64>)> = files
+    let (paths, mut diagnostics) = find_files(root);
+    let content = root.join(CONTENT_DIR);
+    let results: Vec<(Option<Loaded>, Vec<Diagnostic>, Option<u64>)> = paths
         .par_iter()
         // Each worker gets its own copy of the boilerplate patterns: a
         // `Regex` shared between threads hands its scratch space out under
         // a lock, and every paragraph is matched against each pattern.
         .map_init(
             || config.boilerplate.clone(),
-            |boilerplate, file| load_file(file, config, boilerplate, include_drafts),
+            |boilerplate, path| match source_file(root, &content, path) {
+                Some(file) => load_file(&file, config, boilerplate, include_drafts),
+                // Not an article file (an image next to one): ignored.
+                None => (None, Vec::new(), None),
+            },
         )
         .collect();
     let mut loaded = Vec::with_capacity(results.len());
     let mut hashed = Vec::with_capacity(results.len());
-    for (file, (article, file_diagnostics, hash)) in files.into_iter().zip(results) {
+    for (path, (article, file_diagnostics, hash)) in paths.into_iter().zip(results) {
         diagnostics.extend(file_diagnostics);
         loaded.extend(article);
         if let Some(hash) = hash {
-            hashed.push((file.path, hash));
+            hashed.push((path, hash));
         }
     }
     // Built in one go from the walk's sorted order rather than by an
@@ -210,10 +215,11 @@ pub fn load_one(
     Some((loaded.map(|loaded| loaded.article), diagnostics))
 }
 
-/// Lists the article files under `root/content`, sorted by name; hidden and
-/// `_`-prefixed files and folders are skipped, files of other kinds
-/// (images next to articles) ignored.
-fn find_files(root: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+/// Lists the files under `root/content`, sorted by name; hidden and
+/// `_`-prefixed files and folders are skipped. Which of them are articles
+/// ([`source_file`]) is decided by the parallel part of the load, so the
+/// one-threaded walk does as little as it can.
+fn find_files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let content = root.join(CONTENT_DIR);
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
@@ -248,11 +254,8 @@ fn find_files(root: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        if let Some(file) = source_file(root, &content, entry.path()) {
-            files.push(file);
+        if entry.file_type().is_file() {
+            files.push(entry.into_path());
         }
     }
     (files, diagnostics)
