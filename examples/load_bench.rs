@@ -6,6 +6,9 @@
 //! ```text
 //! cargo run --release --example load_bench -- /tmp/st10 [ROUNDS]
 //! ```
+//!
+//! `LOAD_BENCH_DUMP=FILE` also writes the loaded corpus as JSON;
+//! `LOAD_BENCH_HELPERS=1` times the text helpers on the loaded texts.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +74,20 @@ fn main() -> ExitCode {
         kept = Some(corpus);
     }
     if let Some(corpus) = kept {
+        if let Some(path) = std::env::var_os("LOAD_BENCH_DUMP") {
+            // The whole corpus as JSON, to check that a change to loading
+            // leaves every article byte for byte the same.
+            let json = serde_json::to_string(&corpus).unwrap_or_default();
+            let written = std::fs::File::create(&path)
+                .and_then(|mut file| std::io::Write::write_all(&mut file, json.as_bytes()));
+            if let Err(err) = written {
+                eprintln!(
+                    "error: cannot write {}: {err}",
+                    PathBuf::from(path).display()
+                );
+                return ExitCode::FAILURE;
+            }
+        }
         print_sizes(&corpus);
         if std::env::var_os("LOAD_BENCH_HELPERS").is_some() {
             time_helpers(&corpus);
