@@ -301,11 +301,7 @@ pub fn push_normalised(text: &str, out: &mut String) -> bool {
 /// invisible are looked at more closely.
 fn is_normalised(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if bytes
-        .first()
-        .is_some_and(|&b| b <= b' ' || b == 0x7f)
-        || bytes.last() == Some(&b' ')
-    {
+    if bytes.first().is_some_and(|&b| b <= b' ' || b == 0x7f) || bytes.last() == Some(&b' ') {
         return false;
     }
     // Control bytes and double spaces, OR-ed over the whole text with no
