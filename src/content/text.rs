@@ -737,7 +737,7 @@ pub fn truncate_words(text: &str, max_chars: usize) -> String {
 /// or a full stop or comma between digits ("3.5", "100,000"); each Chinese
 /// or Japanese ideograph and kana is a word of its own.
 ///
-/// A state machine ([`WORD_STEPS`]) for the characters that need one
+/// A state machine (`WORD_STEPS`) for the characters that need one
 /// (non-ASCII ones, `_`, the start of each ASCII run), and a branch-free
 /// count for the runs of ASCII between them, which are most of a news text:
 /// a branch per word boundary would be mispredicted every few bytes and
