@@ -404,23 +404,13 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
         }
         out.push_str("</div>\n</div>\n");
         if article.previous.is_some() || article.next.is_some() {
-            out.push_str("<nav class=\"pager\" aria-label=\"Earlier and later articles\">\n<ul>\n<li class=\"pager-prev\">");
-            if let Some(previous) = &article.previous {
-                out.push_str("<a href=\"");
-                esc(out, previous.url);
-                out.push_str("\" rel=\"prev\"><span class=\"pager-dir\">← Earlier</span> ");
-                esc(out, previous.title);
-                out.push_str("</a>");
-            }
-            out.push_str("</li>\n<li class=\"pager-next\">");
-            if let Some(next) = &article.next {
-                out.push_str("<a href=\"");
-                esc(out, next.url);
-                out.push_str("\" rel=\"next\"><span class=\"pager-dir\">Later →</span> ");
-                esc(out, next.title);
-                out.push_str("</a>");
-            }
-            out.push_str("</li>\n</ul>\n</nav>\n");
+            out.push_str("<nav class=\"pager\" aria-label=\"Earlier and later articles\">\n");
+            pager_list(
+                out,
+                article.previous.as_ref().map(|a| (a.url, a.title)),
+                article.next.as_ref().map(|a| (a.url, a.title)),
+                true,
+            );
         }
         if let Some(topic) = article.primary_topic {
             if article.previous_in_topic.is_some() || article.next_in_topic.is_some() {
@@ -430,23 +420,13 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
                 esc(out, &topic.url);
                 out.push_str("\">");
                 esc(out, topic.name);
-                out.push_str("</a></p>\n<ul>\n<li class=\"pager-prev\">");
-                if let Some(previous) = &article.previous_in_topic {
-                    out.push_str("<a href=\"");
-                    esc(out, previous.url);
-                    out.push_str("\"><span class=\"pager-dir\">← Earlier</span> ");
-                    esc(out, previous.title);
-                    out.push_str("</a>");
-                }
-                out.push_str("</li>\n<li class=\"pager-next\">");
-                if let Some(next) = &article.next_in_topic {
-                    out.push_str("<a href=\"");
-                    esc(out, next.url);
-                    out.push_str("\"><span class=\"pager-dir\">Later →</span> ");
-                    esc(out, next.title);
-                    out.push_str("</a>");
-                }
-                out.push_str("</li>\n</ul>\n</nav>\n");
+                out.push_str("</a></p>\n");
+                pager_list(
+                    out,
+                    article.previous_in_topic.as_ref().map(|a| (a.url, a.title)),
+                    article.next_in_topic.as_ref().map(|a| (a.url, a.title)),
+                    false,
+                );
             }
         }
         out.push('\n');
@@ -922,23 +902,51 @@ fn neighbours_macro(
     }
     out.push_str("\n<nav class=\"pager\" aria-label=\"");
     esc(out, label);
-    out.push_str("\">\n<ul>\n<li class=\"pager-prev\">");
-    if let Some(previous) = previous {
-        out.push_str("<a href=\"");
-        esc(out, &previous.url);
-        out.push_str("\" rel=\"prev\"><span class=\"pager-dir\">← Earlier</span> ");
-        esc(out, &previous.label);
-        out.push_str("</a>");
+    out.push_str("\">\n");
+    pager_list(
+        out,
+        previous.map(|l| (l.url.as_str(), l.label.as_str())),
+        next.map(|l| (l.url.as_str(), l.label.as_str())),
+        true,
+    );
+}
+
+/// The list every pager shows, from `<ul>` to the pager's `</nav>`: the
+/// earlier and the later link as (url, text), each slot present even when
+/// empty so the two stay in their columns; `rel` marks them `prev`/`next`
+/// (only the site's main sequence of pages does).
+fn pager_list(
+    out: &mut String,
+    previous: Option<(&str, &str)>,
+    next: Option<(&str, &str)>,
+    rel: bool,
+) {
+    out.push_str("<ul>\n");
+    for (class, link, rel_value, direction) in [
+        ("pager-prev", previous, "prev", "← Earlier"),
+        ("pager-next", next, "next", "Later →"),
+    ] {
+        out.push_str("<li class=\"");
+        out.push_str(class);
+        out.push_str("\">");
+        if let Some((url, text)) = link {
+            out.push_str("<a href=\"");
+            esc(out, url);
+            out.push('"');
+            if rel {
+                out.push_str(" rel=\"");
+                out.push_str(rel_value);
+                out.push('"');
+            }
+            out.push_str("><span class=\"pager-dir\">");
+            out.push_str(direction);
+            out.push_str("</span> ");
+            esc(out, text);
+            out.push_str("</a>");
+        }
+        out.push_str("</li>\n");
     }
-    out.push_str("</li>\n<li class=\"pager-next\">");
-    if let Some(next) = next {
-        out.push_str("<a href=\"");
-        esc(out, &next.url);
-        out.push_str("\" rel=\"next\"><span class=\"pager-dir\">Later →</span> ");
-        esc(out, &next.label);
-        out.push_str("</a>");
-    }
-    out.push_str("</li>\n</ul>\n</nav>\n");
+    out.push_str("</ul>\n</nav>\n");
 }
 
 /// `macros.html`: `dateline`, for a card.
