@@ -40,37 +40,19 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The process's peak and current resident memory, in MiB, from
-/// `/proc/self/status` (Linux).
+/// The process's peak and current resident memory, in MiB (Linux).
 fn memory_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|line| line.starts_with(name))
-            .and_then(|line| line.split_whitespace().nth(1))
-            .and_then(|kib| kib.parse::<f64>().ok())
-            .map_or(0.0, |kib| kib / 1024.0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
+    let mib = |bytes: Option<u64>| bytes.map_or(0.0, |b| b as f64 / (1024.0 * 1024.0));
+    (
+        mib(digest_site::peak_memory()),
+        mib(digest_site::resident_memory()),
+    )
 }
 
-/// CPU time used by the process so far (user + system, all threads), from
-/// `/proc/self/stat` (Linux): on a shared machine it moves less than wall
-/// time with the load.
+/// CPU time used by the process so far (user + system, all threads), in
+/// seconds: on a shared machine it moves less than wall time with the load.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name, which is in parentheses.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |idx: usize| fields.get(idx).and_then(|f| f.parse::<f64>().ok());
-    // utime and stime are fields 14 and 15 of the line (11 and 12 after
-    // the name);
-    // the kernel counts them in clock ticks of 1/100 s on Linux.
-    (ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0
+    digest_site::cpu_time().map_or(0.0, |cpu| cpu.as_secs_f64())
 }
 
 /// Prints the wall and CPU time of each step of the analysis as it ends

@@ -21,27 +21,14 @@ use digest_site::{content, Config};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Resident memory now, in MiB, from `/proc/self/status` (Linux).
+/// Resident memory now, in MiB (Linux).
 fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|line| line.starts_with("VmRSS:"))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|kib| kib.parse::<f64>().ok())
-        .map_or(0.0, |kib| kib / 1024.0)
+    digest_site::resident_memory().map_or(0.0, |bytes| bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// CPU time used by the process so far (user + system), in seconds.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |idx: usize| fields.get(idx).and_then(|f| f.parse::<f64>().ok());
-    (ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0
+    digest_site::cpu_time().map_or(0.0, |cpu| cpu.as_secs_f64())
 }
 
 fn main() -> ExitCode {

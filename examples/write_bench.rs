@@ -162,15 +162,5 @@ fn timed(work: impl FnOnce()) -> (f64, f64) {
 
 /// CPU time (user and system) of this process so far, all threads.
 fn cpu_time() -> Duration {
-    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
+    digest_site::cpu_time().unwrap_or_default()
 }

@@ -89,8 +89,9 @@ pub struct StageTiming {
     pub peak_memory: Option<u64>,
 }
 
-/// CPU time (user and system) the process has used so far, all threads.
-fn cpu_time() -> Option<Duration> {
+/// CPU time (user and system) the process has used so far, all threads
+/// (Linux only). `--timings` and the benchmark examples read it.
+pub fn cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the command name, which is in parentheses; `utime` and
     // `stime` are the 14th and 15th fields, in ticks of 1/100 s (Linux's
@@ -151,10 +152,21 @@ impl Spent {
     }
 }
 
-/// The process's peak resident memory so far (`VmHWM`), in bytes.
-fn peak_memory() -> Option<u64> {
+/// The process's peak resident memory so far (`VmHWM`), in bytes (Linux
+/// only).
+pub fn peak_memory() -> Option<u64> {
+    memory_status("VmHWM:")
+}
+
+/// The process's resident memory now (`VmRSS`), in bytes (Linux only).
+pub fn resident_memory() -> Option<u64> {
+    memory_status("VmRSS:")
+}
+
+/// A line of `/proc/self/status` given in kB, in bytes.
+fn memory_status(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kilobytes * 1024)
 }
