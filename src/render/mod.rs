@@ -672,29 +672,15 @@ impl<'a> Renderer<'a> {
                         url: self.urls.path(&day_location(&d.id)),
                     })
                 };
-                #[derive(Serialize)]
-                struct OneDay<'b> {
-                    day: DayView<'b>,
-                    previous: Option<NavLink>,
-                    next: Option<NavLink>,
-                }
-                let view = OneDay {
+                let neighbours = (link(idx + 1), idx.checked_sub(1).and_then(link));
+                self.sequence_page(
+                    "day.html",
+                    &location,
+                    meta,
                     day,
-                    previous: link(idx + 1),
-                    next: idx.checked_sub(1).and_then(link),
-                };
-                if self.is_native("day.html") {
-                    let bytes = native::day(
-                        &self.frame,
-                        &self.site_view,
-                        &meta,
-                        &view.day,
-                        view.previous.as_ref(),
-                        view.next.as_ref(),
-                    );
-                    return Ok(self.native_page(&location, bytes));
-                }
-                self.html("day.html", &location, meta, &view)
+                    neighbours,
+                    |meta, day, p, n| native::day(&self.frame, &self.site_view, meta, day, p, n),
+                )
             }
             Job::Week(idx) => {
                 let Some(week) = self.week_view(idx) else {
@@ -713,29 +699,15 @@ impl<'a> Renderer<'a> {
                         url: self.urls.path(&week_location(&w.id)),
                     })
                 };
-                #[derive(Serialize)]
-                struct OneWeek<'b> {
-                    week: WeekView<'b>,
-                    previous: Option<NavLink>,
-                    next: Option<NavLink>,
-                }
-                let view = OneWeek {
+                let neighbours = (link(idx + 1), idx.checked_sub(1).and_then(link));
+                self.sequence_page(
+                    "week.html",
+                    &location,
+                    meta,
                     week,
-                    previous: link(idx + 1),
-                    next: idx.checked_sub(1).and_then(link),
-                };
-                if self.is_native("week.html") {
-                    let bytes = native::week(
-                        &self.frame,
-                        &self.site_view,
-                        &meta,
-                        &view.week,
-                        view.previous.as_ref(),
-                        view.next.as_ref(),
-                    );
-                    return Ok(self.native_page(&location, bytes));
-                }
-                self.html("week.html", &location, meta, &view)
+                    neighbours,
+                    |meta, week, p, n| native::week(&self.frame, &self.site_view, meta, week, p, n),
+                )
             }
             Job::Archive => {
                 let mut years: Vec<YearView<'_>> = Vec::new();
@@ -784,29 +756,17 @@ impl<'a> Renderer<'a> {
                         url: self.urls.path(&month_location(m.year, m.month)),
                     })
                 };
-                #[derive(Serialize)]
-                struct OneMonth<'b> {
-                    month: MonthView<'b>,
-                    previous: Option<NavLink>,
-                    next: Option<NavLink>,
-                }
-                let view = OneMonth {
+                let neighbours = (link(idx + 1), idx.checked_sub(1).and_then(link));
+                self.sequence_page(
+                    "month.html",
+                    &location,
+                    meta,
                     month,
-                    previous: link(idx + 1),
-                    next: idx.checked_sub(1).and_then(link),
-                };
-                if self.is_native("month.html") {
-                    let bytes = native::month(
-                        &self.frame,
-                        &self.site_view,
-                        &meta,
-                        &view.month,
-                        view.previous.as_ref(),
-                        view.next.as_ref(),
-                    );
-                    return Ok(self.native_page(&location, bytes));
-                }
-                self.html("month.html", &location, meta, &view)
+                    neighbours,
+                    |meta, month, p, n| {
+                        native::month(&self.frame, &self.site_view, meta, month, p, n)
+                    },
+                )
             }
             Job::Thread(idx) => {
                 let thread = &self.data.analysis.threads[idx];
@@ -935,6 +895,39 @@ impl<'a> Renderer<'a> {
             path: page_path(location),
             bytes,
         }
+    }
+
+    /// A day, week or month page with links to the one before and after
+    /// (`neighbours`): written by `native` while `template` is the
+    /// default, else through Tera, where the item is named after the
+    /// template (`day`, `week`, `month`) next to `previous` and `next`.
+    fn sequence_page<V: Serialize>(
+        &self,
+        template: &'static str,
+        location: &str,
+        meta: PageMeta,
+        item: V,
+        (previous, next): (Option<NavLink>, Option<NavLink>),
+        native: impl FnOnce(&PageMeta, &V, Option<&NavLink>, Option<&NavLink>) -> Vec<u8>,
+    ) -> Result<Page, Failure> {
+        if self.is_native(template) {
+            let bytes = native(&meta, &item, previous.as_ref(), next.as_ref());
+            return Ok(self.native_page(location, bytes));
+        }
+        #[derive(Serialize)]
+        struct InSequence<'a, V> {
+            #[serde(flatten)]
+            item: BTreeMap<&'static str, &'a V>,
+            previous: Option<NavLink>,
+            next: Option<NavLink>,
+        }
+        let key = template.strip_suffix(".html").unwrap_or(template);
+        let view = InSequence {
+            item: BTreeMap::from([(key, &item)]),
+            previous,
+            next,
+        };
+        self.html(template, location, meta, &view)
     }
 
     /// Renders an HTML page at `location` (a folder, or a file name).
