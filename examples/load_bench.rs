@@ -122,53 +122,44 @@ fn print_sizes(corpus: &content::Corpus) {
 /// Rounds of each helper timing.
 const REPS: usize = 10;
 
-/// Times the text helpers on the loaded texts (`LOAD_BENCH_HELPERS=1`).
+/// Times the text helpers on the loaded texts (`LOAD_BENCH_HELPERS=1`),
+/// next to two plain loops over the same bytes as yardsticks.
 fn time_helpers(corpus: &content::Corpus) {
     let bytes: usize = corpus.articles.iter().map(|a| a.text.len()).sum();
-    let started = cpu_seconds();
-    let mut words = 0;
-    for _ in 0..REPS {
-        for a in &corpus.articles {
-            words += content::text::word_count(&a.text);
+    // Runs `per_text` on every text REPS times; prints CPU per byte and the
+    // sum of what it returned (so the work cannot be optimised away).
+    let time = |label: &str, per_text: &mut dyn FnMut(&str) -> usize| {
+        let started = cpu_seconds();
+        let mut total = 0;
+        for _ in 0..REPS {
+            for a in &corpus.articles {
+                total += per_text(&a.text);
+            }
         }
-    }
-    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
-    println!("  word_count: {per_byte:.2} ns/byte ({words} words)");
-    let started = cpu_seconds();
+        let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
+        println!("  {label}: {per_byte:.2} ns/byte ({total})");
+    };
+    time("word_count", &mut |text| content::text::word_count(text));
     let mut out = String::new();
-    for _ in 0..REPS {
-        for a in &corpus.articles {
-            for paragraph in a.text.split("\n\n") {
-                out.clear();
-                content::text::push_normalised(paragraph, &mut out);
+    time("push_normalised", &mut |text| {
+        for paragraph in text.split("\n\n") {
+            out.clear();
+            content::text::push_normalised(paragraph, &mut out);
+        }
+        out.len()
+    });
+    time("count spaces", &mut |text| {
+        text.bytes().filter(|&b| b == b' ').count()
+    });
+    time("branchy loop", &mut |text| {
+        let b = text.as_bytes();
+        let (mut alnum, mut i) = (0, 0);
+        while i < b.len() {
+            if b[i].is_ascii_alphanumeric() {
+                alnum += 1;
             }
+            i += 1;
         }
-    }
-    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
-    println!("  push_normalised: {per_byte:.2} ns/byte");
-    let started = cpu_seconds();
-    let mut spaces = 0;
-    for _ in 0..REPS {
-        for a in &corpus.articles {
-            spaces += a.text.bytes().filter(|&b| b == b' ').count();
-        }
-    }
-    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
-    println!("  count spaces: {per_byte:.2} ns/byte ({spaces})");
-    let started = cpu_seconds();
-    let mut alnum = 0;
-    for _ in 0..REPS {
-        for a in &corpus.articles {
-            let b = a.text.as_bytes();
-            let mut i = 0;
-            while i < b.len() {
-                if b[i].is_ascii_alphanumeric() {
-                    alnum += 1;
-                }
-                i += 1;
-            }
-        }
-    }
-    let per_byte = (cpu_seconds() - started) * 1e9 / (REPS as f64 * bytes as f64);
-    println!("  branchy loop: {per_byte:.2} ns/byte ({alnum})");
+        alnum
+    });
 }
