@@ -63,6 +63,7 @@ fn main() {
                 draft: false,
                 extra: BTreeMap::new(),
                 body_html: body.clone(),
+                body_file: None,
                 text: String::new(),
                 word_count: 600,
                 reading_minutes: 3,

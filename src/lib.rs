@@ -288,11 +288,18 @@ fn load_config(options: &BuildOptions) -> Result<Config, Error> {
 
 /// Loads, analyses and groups the site and loads its templates: all but
 /// rendering and writing.
-fn prepare(options: &BuildOptions, config: Config, laps: &mut Laps) -> Result<Prepared, Error> {
+/// `bodies` says whether the articles hold their HTML bodies or the render
+/// stage makes them again from the files.
+fn prepare(
+    options: &BuildOptions,
+    config: Config,
+    bodies: content::Bodies,
+    laps: &mut Laps,
+) -> Result<Prepared, Error> {
     let progress = &options.progress;
     progress.stage("load");
     let (corpus, mut diagnostics, file_hashes) =
-        content::load_hashed(&options.root, &config, options.include_drafts);
+        content::load_hashed(&options.root, &config, options.include_drafts, bodies);
     laps.lap("load");
     // A template that does not compile is reported with the content
     // problems, so one run lists everything.
@@ -337,7 +344,9 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
     options.progress.stage("config");
     let config = load_config(options)?;
     laps.lap("config");
-    let prepared = prepare(options, config, &mut laps)?;
+    // `serve` keeps the site and renders pages again after an edit, from
+    // the corpus it keeps: the bodies must not change under it.
+    let prepared = prepare(options, config, content::Bodies::Held, &mut laps)?;
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,
     };
@@ -406,7 +415,9 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     } else {
         None
     };
-    let mut prepared = prepare(options, config, &mut laps)?;
+    // The bodies are made again from the files batch by batch as the pages
+    // are rendered, so the corpus does not hold them through the analysis.
+    let mut prepared = prepare(options, config, content::Bodies::FromFile, &mut laps)?;
     // Nothing after the analysis reads the plain texts (rendering uses the
     // HTML bodies): give their memory back before the pages are made.
     prepared.corpus.drop_texts();

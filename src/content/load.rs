@@ -5,6 +5,7 @@
 //! order-dependent (slug collisions, the final sort) runs after, in walk
 //! order, so the result never depends on thread timing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::front_matter::{self, FrontMatter};
-use super::{markdown, text, Article, Corpus, DateSource, Format, CONTENT_DIR};
+use super::{markdown, text, Article, BodyFile, Corpus, DateSource, Format, CONTENT_DIR};
 use crate::config::Config;
 use crate::error::Diagnostic;
 
@@ -21,14 +22,40 @@ use crate::error::Diagnostic;
 /// most this many characters.
 const SLUG_MAX_CHARS: usize = 60;
 
-/// Loads every article under `root/content`.
+/// What the loaded articles keep of their HTML bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    /// Every article holds its HTML in `body_html` from the load on: for
+    /// `digest serve` and `digest check`, which keep the rendered site and
+    /// render pages again after an edit.
+    Held,
+    /// `body_html` stays empty and [`body_html`] makes it again from the
+    /// file when a page shows it, so the bodies are not held through the
+    /// analysis (on a large site they are a third of the corpus's memory,
+    /// and nothing before the render stage reads them): for `digest build`
+    /// and the commands that do not render.
+    FromFile,
+}
+
+/// Loads every article under `root/content`, without keeping their HTML
+/// bodies ([`Bodies::FromFile`]).
 ///
 /// Keeps going past a bad file: returns the articles that loaded and every
 /// diagnostic (errors and warnings, sorted by file and line). Drafts are
 /// left out unless `include_drafts`. Paths in diagnostics are relative to
 /// `root`, with `/` separators.
 pub fn load(root: &Path, config: &Config, include_drafts: bool) -> (Corpus, Vec<Diagnostic>) {
-    let (corpus, diagnostics, _) = load_hashed(root, config, include_drafts);
+    let (corpus, diagnostics, _) = load_hashed(root, config, include_drafts, Bodies::FromFile);
+    (corpus, diagnostics)
+}
+
+/// [`load`], with every article holding its HTML body ([`Bodies::Held`]).
+pub fn load_with_html(
+    root: &Path,
+    config: &Config,
+    include_drafts: bool,
+) -> (Corpus, Vec<Diagnostic>) {
+    let (corpus, diagnostics, _) = load_hashed(root, config, include_drafts, Bodies::Held);
     (corpus, diagnostics)
 }
 
@@ -36,13 +63,15 @@ pub fn load(root: &Path, config: &Config, include_drafts: bool) -> (Corpus, Vec<
 /// (`root/content/…`, as walked).
 pub type FileHashes = BTreeMap<PathBuf, u64>;
 
-/// Like [`load`], and also returns a hash of the bytes of every file read,
-/// so that the build stamp (`crate::cache`) records exactly what was
-/// loaded without reading the files a second time.
+/// Like [`load`], keeping the bodies as `bodies` says, and also returns a
+/// hash of the bytes of every file read, so that the build stamp
+/// (`crate::cache`) records exactly what was loaded without reading the
+/// files a second time.
 pub fn load_hashed(
     root: &Path,
     config: &Config,
     include_drafts: bool,
+    bodies: Bodies,
 ) -> (Corpus, Vec<Diagnostic>, FileHashes) {
     let (paths, mut diagnostics) = find_files(root);
     let content = root.join(CONTENT_DIR);
@@ -54,7 +83,7 @@ pub fn load_hashed(
         .map_init(
             || config.boilerplate.clone(),
             |boilerplate, path| match source_file(root, &content, path) {
-                Some(file) => load_file(&file, config, boilerplate, include_drafts),
+                Some(file) => load_file(&file, config, boilerplate, include_drafts, bodies),
                 // Not an article file (an image next to one): ignored.
                 None => (None, Vec::new(), None),
             },
@@ -76,6 +105,58 @@ pub fn load_hashed(
     articles.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.slug.cmp(&b.slug)));
     diagnostics.sort();
     (Corpus { articles }, diagnostics, hashes)
+}
+
+/// The HTML body of `article`: the one it holds ([`Bodies::Held`]), or
+/// the one made again from its file ([`Bodies::FromFile`]), exactly as the
+/// load would have made it.
+///
+/// Errs, naming the file, when the file can no longer be read or no longer
+/// holds the bytes that were loaded: it changed during the build, and a
+/// page must not show text the rest of the build never saw.
+pub fn body_html<'a>(article: &'a Article, config: &Config) -> Result<Cow<'a, str>, Diagnostic> {
+    let Some(body_file) = &article.body_file else {
+        return Ok(Cow::Borrowed(&article.body_html));
+    };
+    let changed = || {
+        Diagnostic::error(
+            article.source_path.clone(),
+            "the file changed while the site was being built: build again",
+        )
+    };
+    let bytes = std::fs::read(&body_file.path).map_err(|err| {
+        Diagnostic::error(
+            article.source_path.clone(),
+            format!("cannot read the file again to render it ({err}): check it is still there, and build again"),
+        )
+    })?;
+    if content_hash(&bytes) != body_file.hash {
+        return Err(changed());
+    }
+    let html = match article.format {
+        // The same bytes: the same blocks, of which the load chose which to
+        // leave out.
+        Format::Markdown => bytes
+            .get(body_file.body_start..)
+            .and_then(|body| std::str::from_utf8(body).ok())
+            .map(|body| markdown::html_without_blocks(body, &body_file.dropped_blocks)),
+        Format::Text => html_of(&bytes, config),
+    };
+    html.map(Cow::Owned).ok_or_else(changed)
+}
+
+/// The HTML body of a `.txt` article file's bytes, made as [`parse_file`]
+/// makes it; `None` when they do not parse, which the bytes of a file that
+/// loaded always do.
+fn html_of(bytes: &[u8], config: &Config) -> Option<String> {
+    let input = std::str::from_utf8(bytes).ok()?;
+    let split = front_matter::split(input).ok()?;
+    let front = match split.yaml {
+        Some(yaml) => front_matter::parse(yaml, split.yaml_line, config.timezone).ok()?,
+        None => FrontMatter::default(),
+    };
+    let given_title = front.title.as_deref();
+    Some(text::parse(split.body, &config.boilerplate, given_title).html())
 }
 
 /// A hash of a file's bytes (not cryptographic: it tells an edit from no
@@ -211,7 +292,13 @@ pub fn load_one(
         return None;
     }
     let file = source_file(root, &content, path)?;
-    let (loaded, diagnostics, _) = load_file(&file, config, &config.boilerplate, include_drafts);
+    let (loaded, diagnostics, _) = load_file(
+        &file,
+        config,
+        &config.boilerplate,
+        include_drafts,
+        Bodies::Held,
+    );
     Some((loaded.map(|loaded| loaded.article), diagnostics))
 }
 
@@ -318,6 +405,7 @@ fn load_file(
     config: &Config,
     boilerplate: &[regex::Regex],
     include_drafts: bool,
+    bodies: Bodies,
 ) -> (Option<Loaded>, Vec<Diagnostic>, Option<u64>) {
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
@@ -340,13 +428,33 @@ fn load_file(
             .ok()
             .map(DateTime::<Utc>::from)
     };
-    let (loaded, diagnostics) =
-        parse_file(file, &bytes, modified, config, boilerplate, include_drafts);
-    (loaded, diagnostics, Some(content_hash(&bytes)))
+    let hash = content_hash(&bytes);
+    let body_file = match bodies {
+        Bodies::Held => None,
+        // `parse_file` fills in where the body starts and which blocks it
+        // leaves out.
+        Bodies::FromFile => Some(BodyFile {
+            path: file.path.clone(),
+            hash,
+            body_start: 0,
+            dropped_blocks: Box::default(),
+        }),
+    };
+    let (loaded, diagnostics) = parse_file(
+        file,
+        &bytes,
+        modified,
+        config,
+        boilerplate,
+        include_drafts,
+        body_file,
+    );
+    (loaded, diagnostics, Some(hash))
 }
 
 /// Parses the bytes of one file; `modified` gives its modification time,
-/// the date of last resort.
+/// the date of last resort. With a `body_file` the article gets that
+/// instead of its HTML body ([`Bodies::FromFile`]).
 fn parse_file(
     file: &SourceFile,
     bytes: &[u8],
@@ -354,6 +462,7 @@ fn parse_file(
     config: &Config,
     boilerplate: &[regex::Regex],
     include_drafts: bool,
+    mut body_file: Option<BodyFile>,
 ) -> (Option<Loaded>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let error = |line: Option<usize>, message: String| Diagnostic {
@@ -439,18 +548,33 @@ fn parse_file(
     }
 
     let given_title = front.title.as_deref();
-    let (inferred_title, body_html, plain, first_paragraph) = match file.format {
+    let with_html = body_file.is_none();
+    // Without `with_html` the HTML is made only where it is needed to tell
+    // whether the body is empty: a body with any plain text has HTML.
+    let (inferred_title, body_html, plain, first_paragraph, no_html) = match file.format {
         Format::Text => {
             let doc = text::parse(split.body, boilerplate, given_title);
             let first = doc.lead().to_string();
-            (doc.title.clone(), doc.html(), doc.text(), first)
+            // Each paragraph is at least `<p></p>`.
+            let no_html = doc.paragraphs.is_empty();
+            let html = if with_html { doc.html() } else { String::new() };
+            (doc.title.clone(), html, doc.text(), first, no_html)
         }
         Format::Markdown => {
-            let doc = markdown::render(split.body, boilerplate, given_title);
-            (doc.title, doc.html, doc.text, doc.first_paragraph)
+            let doc = markdown::render_parts(split.body, boilerplate, given_title, with_html);
+            let no_html = doc.html.trim().is_empty() && (with_html || doc.text.is_empty());
+            if let Some(body_file) = &mut body_file {
+                body_file.dropped_blocks = doc.dropped_blocks.into_boxed_slice();
+            }
+            let html = if with_html { doc.html } else { String::new() };
+            (doc.title, html, doc.text, doc.first_paragraph, no_html)
         }
     };
-    if body_html.trim().is_empty() {
+    if let Some(body_file) = &mut body_file {
+        // `split.body` is a part of `input`.
+        body_file.body_start = split.body.as_ptr() as usize - input.as_ptr() as usize;
+    }
+    if no_html {
         // Only boilerplate lines, or only a title heading.
         return (None, vec![empty_body()]);
     }
@@ -542,6 +666,7 @@ fn parse_file(
         draft: front.draft,
         extra: front.extra,
         body_html,
+        body_file,
         text: plain,
         word_count,
         reading_minutes,
@@ -740,7 +865,7 @@ With inputs from EFE";
     #[test]
     fn pasted_news_texts_load_with_sensible_titles_and_no_boilerplate() {
         let site = pasted_site();
-        let (corpus, diagnostics) = load(site.path(), &config(), false);
+        let (corpus, diagnostics) = load_with_html(site.path(), &config(), false);
         assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
 
         let titles: Vec<&str> = corpus.articles.iter().map(|a| a.title.as_str()).collect();
@@ -793,8 +918,77 @@ With inputs from EFE";
     #[test]
     fn pasted_news_texts_snapshot() {
         let site = pasted_site();
-        let (corpus, _) = load(site.path(), &config(), false);
+        let (corpus, _) = load_with_html(site.path(), &config(), false);
         insta::assert_snapshot!(serde_json::to_string_pretty(&corpus).unwrap());
+    }
+
+    #[test]
+    fn bodies_made_again_from_the_files_are_the_bodies_a_load_keeps() {
+        let site = pasted_site();
+        let config = config_with("boilerplate = [\"^Key points:$\"]\n");
+        put(
+            site.path(),
+            "content/2024-05-03-budget.md",
+            "---\ntitle: Budget vote\n---\n# Budget vote\n\nThe vote[^main] passed.\n\nKey points:\n\n- one\n- two\n\n[^main]: By one vote.\n",
+        );
+        put(
+            site.path(),
+            "content/2024-05-04-river.md",
+            "# River levels rise\n\nThe river rose -- again -- on \"Monday\".\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        );
+        put(
+            site.path(),
+            "content/2024-05-05-image.md",
+            "![only an image](photo.jpg)\n",
+        );
+        put(
+            site.path(),
+            "content/2024-05-06-ferry.txt",
+            "---\ntitle: Ferry strike\n---\nFerry strike\nThe ferries stopped.\nAlso read | Other news\n",
+        );
+        let (held, held_diagnostics) = load_with_html(site.path(), &config, false);
+        let (lean, lean_diagnostics) = load(site.path(), &config, false);
+        assert_eq!(held_diagnostics, lean_diagnostics);
+        assert_eq!(held.articles.len(), 6);
+        assert_eq!(lean.articles.len(), 6);
+        for (held, lean) in held.articles.iter().zip(&lean.articles) {
+            assert!(held.body_file.is_none() && !held.body_html.is_empty());
+            assert!(lean.body_file.is_some() && lean.body_html.is_empty());
+            assert_eq!(
+                body_html(lean, &config).unwrap(),
+                held.body_html,
+                "{}",
+                held.source_path.display()
+            );
+            assert_eq!(body_html(held, &config).unwrap(), held.body_html);
+        }
+    }
+
+    #[test]
+    fn a_file_changed_during_the_build_fails_its_page_naming_the_file() {
+        let site = pasted_site();
+        let (corpus, _) = load(site.path(), &config(), false);
+        let path = put(
+            site.path(),
+            "content/000_3f9c2a71be04d5e8.txt",
+            "A new text, saved while the site was being built.\n",
+        );
+        let article = corpus
+            .articles
+            .iter()
+            .find(|a| a.source_path == Path::new("content/000_3f9c2a71be04d5e8.txt"))
+            .unwrap();
+        let problem = body_html(article, &config()).unwrap_err();
+        assert_eq!(
+            problem.to_string(),
+            "content/000_3f9c2a71be04d5e8.txt: error: the file changed while the site was being built: build again"
+        );
+        std::fs::remove_file(path).unwrap();
+        let problem = body_html(article, &config()).unwrap_err();
+        assert!(
+            problem.message.starts_with("cannot read the file again"),
+            "{problem}"
+        );
     }
 
     #[test]

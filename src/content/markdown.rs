@@ -25,6 +25,11 @@ pub struct MarkdownDoc {
     pub text: String,
     /// The plain text of the first paragraph (for the summary).
     pub first_paragraph: String,
+    /// The top-level blocks left out of `html` (the title heading,
+    /// boilerplate paragraphs, a headline line), by their position among
+    /// all the body's top-level blocks, in order: [`html_without_blocks`]
+    /// makes the same HTML from the body and these alone.
+    pub dropped_blocks: Vec<u32>,
 }
 
 /// The Markdown extensions articles may use.
@@ -48,6 +53,8 @@ enum BlockKind {
 
 /// One top-level block: its events and its plain text.
 struct Block<'a> {
+    /// Its position among all the top-level blocks of the body.
+    position: u32,
     kind: BlockKind,
     events: Vec<Event<'a>>,
     text: String,
@@ -61,7 +68,20 @@ struct Block<'a> {
 /// and a first `# ` heading repeating it is dropped so it is not shown twice.
 /// Paragraphs that a `boilerplate` pattern matches are dropped.
 pub fn render(body: &str, boilerplate: &[Regex], given_title: Option<&str>) -> MarkdownDoc {
+    render_parts(body, boilerplate, given_title, true)
+}
+
+/// [`render`], making the HTML only `with_html` or when the body has no
+/// plain text (then an empty `html` tells an empty body): a build that
+/// makes the HTML again at render time does not need it at load.
+pub fn render_parts(
+    body: &str,
+    boilerplate: &[Regex],
+    given_title: Option<&str>,
+    with_html: bool,
+) -> MarkdownDoc {
     let mut blocks = top_level_blocks(body);
+    let n_blocks = blocks.len();
     let mut title = None;
 
     let first_heading = blocks.iter().position(|b| b.kind == BlockKind::Title);
@@ -120,19 +140,57 @@ pub fn render(body: &str, boilerplate: &[Regex], given_title: Option<&str>) -> M
         }
         plain.push_str(&block.text);
     }
-    let mut html = String::with_capacity(body.len() + body.len() / 4);
-    let events = blocks
-        .into_iter()
-        .flat_map(|b| b.events)
-        .map(prefix_footnote_ids);
-    pulldown_cmark::html::push_html(&mut html, events);
+    let dropped_blocks = {
+        let mut kept = blocks.iter().map(|b| b.position).peekable();
+        (0..n_blocks as u32)
+            .filter(|&position| kept.next_if_eq(&position).is_none())
+            .collect()
+    };
+    let mut html = String::new();
+    if with_html || plain.is_empty() {
+        html.reserve(body.len() + body.len() / 4);
+        let events = blocks
+            .into_iter()
+            .flat_map(|b| b.events)
+            .map(prefix_footnote_ids);
+        pulldown_cmark::html::push_html(&mut html, events);
+    }
 
     MarkdownDoc {
         title,
         html,
         text: plain,
         first_paragraph,
+        dropped_blocks,
     }
+}
+
+/// The HTML of `body` without the top-level blocks at the positions
+/// `dropped` (ascending): the `html` of the [`MarkdownDoc`] whose
+/// `dropped_blocks` they are, made without the plain text, title and
+/// boilerplate work that chose them.
+pub fn html_without_blocks(body: &str, dropped: &[u32]) -> String {
+    let mut html = String::with_capacity(body.len() + body.len() / 4);
+    // Blocks end where `top_level_blocks` ends them: after an event that
+    // brings the nesting depth back to zero.
+    let mut depth = 0usize;
+    let mut position = 0u32;
+    let events = Parser::new_ext(body, options())
+        .filter(|event| {
+            let in_block = position;
+            match event {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth == 0 {
+                position += 1;
+            }
+            dropped.binary_search(&in_block).is_err()
+        })
+        .map(prefix_footnote_ids);
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
 }
 
 /// pulldown-cmark uses a footnote's label as its HTML id, so `[^main]`
@@ -161,16 +219,18 @@ fn top_level_blocks(body: &str) -> Vec<Block<'_>> {
         }
         events.push(event);
         if depth == 0 {
-            blocks.push(make_block(std::mem::take(&mut events)));
+            let position = blocks.len() as u32;
+            blocks.push(make_block(position, std::mem::take(&mut events)));
         }
     }
     if !events.is_empty() {
-        blocks.push(make_block(events));
+        let position = blocks.len() as u32;
+        blocks.push(make_block(position, events));
     }
     blocks
 }
 
-fn make_block(events: Vec<Event<'_>>) -> Block<'_> {
+fn make_block(position: u32, events: Vec<Event<'_>>) -> Block<'_> {
     let kind = match events.first() {
         Some(Event::Start(Tag::Heading {
             level: HeadingLevel::H1,
@@ -184,6 +244,7 @@ fn make_block(events: Vec<Event<'_>>) -> Block<'_> {
         .any(|e| matches!(e, Event::SoftBreak | Event::HardBreak));
     let text = plain_text(&events);
     Block {
+        position,
         kind,
         events,
         text,
@@ -376,6 +437,15 @@ mod tests {
         fn render_never_panics(body in "\\PC{0,300}|[#*_>\\[\\]()|`~\\- \na-z!:^0-9]{0,300}") {
             let doc = render(&body, &also_read(), None);
             proptest::prop_assert!(!doc.text.contains("\n\n\n"));
+        }
+
+        #[test]
+        fn html_without_the_dropped_blocks_is_the_rendered_html(
+            body in "(# [A-Z][a-z ]{0,20}\n|Also read \\| [a-z ]{0,10}\n|[A-Z][a-z ]{0,30}\n|\n|- [a-z]{1,5}\n|> [a-z ]{0,9}\n|\\| a \\| b \\|\n|[a-z]{1,5}\\[\\^[a-z]{1,3}\\]\n|\\[\\^[a-z]{1,3}\\]: [a-z]{1,5}\n|    [a-z]{1,5}\n|[#*_>\\[\\]()|`~\\- \na-z!:^0-9]{1,40}){0,12}",
+            given in proptest::option::of("[A-Z][a-z ]{0,20}"),
+        ) {
+            let doc = render(&body, &also_read(), given.as_deref());
+            proptest::prop_assert_eq!(html_without_blocks(&body, &doc.dropped_blocks), doc.html);
         }
     }
 }

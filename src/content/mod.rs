@@ -15,7 +15,7 @@ pub mod load;
 pub mod markdown;
 pub mod text;
 
-pub use load::{load, load_hashed, FileHashes};
+pub use load::{body_html, load, load_hashed, load_with_html, Bodies, FileHashes};
 
 /// The folder (under the site root) that holds the articles.
 pub const CONTENT_DIR: &str = "content";
@@ -83,8 +83,14 @@ pub struct Article {
     pub draft: bool,
     /// Front matter keys that are not standard fields, for templates.
     pub extra: BTreeMap<String, serde_json::Value>,
-    /// The body as HTML (safe to embed as is).
+    /// The body as HTML (safe to embed as is), when the load kept it
+    /// ([`Bodies::Held`]); empty when it is made again from the file at
+    /// render time ([`Bodies::FromFile`]). Read it with [`body_html`],
+    /// which handles both.
     pub body_html: String,
+    /// The file to make `body_html` from when the load did not keep it.
+    #[serde(skip)]
+    pub body_file: Option<BodyFile>,
     /// The body as plain text, paragraphs separated by a blank line;
     /// boilerplate already removed. Analysis reads this; a build empties
     /// it after the analysis ([`Corpus::drop_texts`]).
@@ -95,6 +101,24 @@ pub struct Article {
     pub reading_minutes: usize,
     /// The format of the source file.
     pub format: Format,
+}
+
+/// Where the HTML body of an article loaded with [`Bodies::FromFile`] is
+/// made from again when a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyFile {
+    /// The path to open.
+    pub path: PathBuf,
+    /// [`load::content_hash`] of the bytes loaded: a file that no longer
+    /// matches changed during the build, and its page is not made from
+    /// text the rest of the build never saw.
+    pub hash: u64,
+    /// Where the body starts in the file, after the front matter.
+    pub body_start: usize,
+    /// Markdown: the top-level blocks the load left out of the body
+    /// ([`markdown::MarkdownDoc::dropped_blocks`]), so the HTML is made
+    /// again without the plain text and title work that chose them.
+    pub dropped_blocks: Box<[u32]>,
 }
 
 /// All articles of a site, sorted by date (oldest first) then slug, so every

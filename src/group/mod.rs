@@ -310,6 +310,7 @@ mod tests {
             draft: false,
             extra: BTreeMap::new(),
             body_html: String::new(),
+            body_file: None,
             text: String::new(),
             word_count: 0,
             reading_minutes: 1,

@@ -7,6 +7,7 @@
 //! parallel.
 //! Rendering returns pages and never writes files.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,7 +18,7 @@ use serde::Serialize;
 
 use crate::analyse::{Analysis, Relation};
 use crate::config::Config;
-use crate::content::Corpus;
+use crate::content::{self, Article, Corpus};
 use crate::error::Diagnostic;
 use crate::group::{topic_slug, Digest};
 
@@ -122,6 +123,35 @@ enum Job {
 /// A failed page: the template it used and Tera's error.
 type Failure = (&'static str, tera::Error);
 
+/// A problem with an article file met while rendering (a build makes the
+/// HTML bodies again from the files), carried inside a [`Failure`] so it is
+/// reported as the file's problem, not the template's.
+#[derive(Debug)]
+struct ContentProblem(Diagnostic);
+
+impl std::fmt::Display for ContentProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ContentProblem {}
+
+/// The HTML body of `article` (`content::body_html`); a problem with its
+/// file fails the page that uses `template`.
+fn body_html<'a>(
+    article: &'a Article,
+    config: &Config,
+    template: &'static str,
+) -> Result<Cow<'a, str>, Failure> {
+    content::body_html(article, config).map_err(|problem| {
+        (
+            template,
+            tera::Error::chain(problem.message.clone(), ContentProblem(problem)),
+        )
+    })
+}
+
 /// Renders every page of the site.
 ///
 /// Errs with one diagnostic per failing template (file and line where
@@ -195,7 +225,12 @@ fn render_jobs(
         match result {
             Ok(page) => pages.push(page),
             Err((template, err)) => {
-                problems.insert(theme.render_diagnostic(template, &err));
+                let content_problem = std::error::Error::source(&err)
+                    .and_then(|source| source.downcast_ref::<ContentProblem>());
+                problems.insert(match content_problem {
+                    Some(ContentProblem(problem)) => problem.clone(),
+                    None => theme.render_diagnostic(template, &err),
+                });
             }
         }
     }
@@ -615,7 +650,8 @@ impl<'a> Renderer<'a> {
             }
             Job::Article(idx) => {
                 let article = &self.data.corpus.articles[idx];
-                let view = self.article_view(idx);
+                let body_html = body_html(article, config, "article.html")?;
+                let view = self.article_view(idx, body_html);
                 let location = article_location(&article.slug);
                 let mut meta = self.meta(
                     "article",
@@ -1165,7 +1201,7 @@ impl<'a> Renderer<'a> {
         self.html("topic.html", &location, meta, &view)
     }
 
-    fn article_view(&self, idx: usize) -> ArticleView<'_> {
+    fn article_view<'s>(&'s self, idx: usize, body_html: Cow<'s, str>) -> ArticleView<'s> {
         let data = self.data;
         let article = &data.corpus.articles[idx];
         let analysis = data.analysis.articles.get(idx);
@@ -1220,7 +1256,7 @@ impl<'a> Renderer<'a> {
         let card_of = |i: Option<usize>| i.and_then(|i| self.cards.get(i)).map(ArticleLink::of);
         ArticleView {
             card: &self.cards[idx],
-            body_html: &article.body_html,
+            body_html,
             permalink: self.urls.absolute(&article_location(&article.slug)),
             extra: &article.extra,
             related,
@@ -1259,17 +1295,21 @@ impl<'a> Renderer<'a> {
                 )
             }
         };
-        let entries: Vec<FeedEntry<'_>> = list
+        let entries = list
             .iter()
             .take(config.feed_limit)
             .filter_map(|&idx| {
                 let article = data.corpus.articles.get(idx)?;
                 let card = self.cards.get(idx)?;
+                let content_html = match body_html(article, config, "feed.xml") {
+                    Ok(html) => html,
+                    Err(failure) => return Some(Err(failure)),
+                };
                 let url = self.urls.absolute(&article_location(&article.slug));
                 let published = article
                     .date
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                Some(FeedEntry {
+                Some(Ok(FeedEntry {
                     title: &article.title,
                     id: url.clone(),
                     url,
@@ -1281,11 +1321,11 @@ impl<'a> Renderer<'a> {
                     author: card.author,
                     source: card.source,
                     summary: &article.summary,
-                    content_html: &article.body_html,
+                    content_html,
                     topics: card.topics.iter().map(|t| t.name).collect(),
-                })
+                }))
             })
-            .collect();
+            .collect::<Result<Vec<FeedEntry<'_>>, Failure>>()?;
         let updated = list
             .iter()
             .take(config.feed_limit)
@@ -1609,6 +1649,7 @@ mod tests {
             draft: false,
             extra: BTreeMap::new(),
             body_html: format!("<p>Body of {slug}.</p>"),
+            body_file: None,
             text: format!("Body of {slug}."),
             word_count: 3,
             reading_minutes: 1,

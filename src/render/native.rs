@@ -291,7 +291,7 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
             out.push_str("\" alt=\"\">\n");
         }
         out.push_str("<div class=\"story-body\">\n");
-        out.push_str(article.body_html);
+        out.push_str(&article.body_html);
         out.push_str("\n</div>\n");
         if let Some(url) = truthy(card.source_url) {
             out.push_str("<p class=\"original\">Read the original ");
@@ -743,7 +743,7 @@ pub(super) fn feed(site: &SiteView<'_>, feed: &FeedView<'_>) -> Vec<u8> {
             out.push_str("</summary>\n");
         }
         out.push_str("<content type=\"html\">");
-        esc(&mut out, entry.content_html);
+        esc(&mut out, &entry.content_html);
         out.push_str("</content>\n</entry>\n");
     }
     out.push_str("</feed>\n");

@@ -7,6 +7,7 @@
 //! the same way and honours the base path. `docs/templates.md` lists every
 //! field; keep the two in step.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat};
@@ -414,7 +415,7 @@ pub struct ArticleView<'a> {
     #[serde(flatten)]
     pub card: &'a CardView<'a>,
     /// The body as HTML (use `| safe`).
-    pub body_html: &'a str,
+    pub body_html: Cow<'a, str>,
     /// Absolute URL of the page.
     pub permalink: String,
     /// Front matter keys that are not standard fields.
@@ -671,7 +672,7 @@ pub struct FeedEntry<'a> {
     /// Plain-text summary.
     pub summary: &'a str,
     /// The body as HTML; the feed template escapes it.
-    pub content_html: &'a str,
+    pub content_html: Cow<'a, str>,
     /// Topic names.
     pub topics: Vec<&'a str>,
 }
