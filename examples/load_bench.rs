@@ -61,6 +61,17 @@ fn main() -> ExitCode {
             cpu_seconds() - cpu,
             rss_mib(),
         );
+        if std::env::var_os("LOAD_BENCH_SMAPS").is_some() {
+            // How much of the resident memory is in huge pages (a partly
+            // used 2 MiB page counts whole).
+            let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
+            for line in rollup
+                .lines()
+                .filter(|l| l.starts_with("Rss") || l.contains("Huge"))
+            {
+                println!("  {line}");
+            }
+        }
         kept = Some(corpus);
     }
     if let Some(mut corpus) = kept {

@@ -75,25 +75,36 @@ pub fn load_hashed(
 ) -> (Corpus, Vec<Diagnostic>, FileHashes) {
     let (paths, mut diagnostics) = find_files(root);
     let content = root.join(CONTENT_DIR);
-    let results: Vec<(Option<Loaded>, Vec<Diagnostic>, Option<u64>)> = paths
+    // The articles go straight into one list, in walk order, and stay in
+    // it until they are sorted: on a large site each copy of the list is
+    // tens of megabytes that would still be held when the load returns.
+    let (mut slots, outcomes): (Vec<Option<Article>>, Vec<FileOutcome>) = paths
         .par_iter()
-        // Each worker gets its own copy of the boilerplate patterns: a
+        // Each worker gets its own copy of the boilerplate patterns (a
         // `Regex` shared between threads hands its scratch space out under
-        // a lock, and every paragraph is matched against each pattern.
+        // a lock, and every paragraph is matched against each pattern) and
+        // its own buffer for the file bytes (reused, so the memory of the
+        // articles kept is not interleaved with freed file buffers).
         .map_init(
-            || config.boilerplate.clone(),
-            |boilerplate, path| match source_file(root, &content, path) {
-                Some(file) => load_file(&file, config, boilerplate, include_drafts, bodies),
-                // Not an article file (an image next to one): ignored.
-                None => (None, Vec::new(), None),
+            || (config.boilerplate.clone(), Vec::new()),
+            |(boilerplate, buffer), path| {
+                let (loaded, file_diagnostics, hash) = match source_file(root, &content, path) {
+                    Some(file) => {
+                        load_file(&file, config, boilerplate, buffer, include_drafts, bodies)
+                    }
+                    // Not an article file (an image next to one): ignored.
+                    None => (None, Vec::new(), None),
+                };
+                let (article, origin) = loaded.map(|l| (l.article, l.origin)).unzip();
+                (article, (origin, file_diagnostics, hash))
             },
         )
-        .collect();
-    let mut loaded = Vec::with_capacity(results.len());
-    let mut hashed = Vec::with_capacity(results.len());
-    for (path, (article, file_diagnostics, hash)) in paths.into_iter().zip(results) {
+        .unzip();
+    let mut origins = Vec::with_capacity(outcomes.len());
+    let mut hashed = Vec::with_capacity(outcomes.len());
+    for (path, (origin, file_diagnostics, hash)) in paths.into_iter().zip(outcomes) {
         diagnostics.extend(file_diagnostics);
-        loaded.extend(article);
+        origins.push(origin);
         if let Some(hash) = hash {
             hashed.push((path, hash));
         }
@@ -101,8 +112,13 @@ pub fn load_hashed(
     // Built in one go from the walk's sorted order rather than by an
     // insert per file, which compares paths component by component.
     let hashes: FileHashes = hashed.into_iter().collect();
-    let mut articles = assign_slugs(loaded, &mut diagnostics);
-    articles.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.slug.cmp(&b.slug)));
+    assign_slugs(&mut slots, &origins, &mut diagnostics);
+    // Reuses the list's memory (an `Option<Article>` is an `Article` with
+    // a spare value of its pointers).
+    let mut articles: Vec<Article> = slots.into_iter().flatten().collect();
+    // Slugs are unique by now, so no two articles compare equal and the
+    // unstable sort, which needs no buffer, gives the one order.
+    articles.sort_unstable_by(|a, b| a.date.cmp(&b.date).then_with(|| a.slug.cmp(&b.slug)));
     diagnostics.sort();
     (Corpus { articles }, diagnostics, hashes)
 }
@@ -168,6 +184,11 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
+/// What the load keeps of one file besides its article: where the slug
+/// came from (`None` without an article), the file's problems and its
+/// [`content_hash`] (`None` when it was not read).
+type FileOutcome = (Option<SlugOrigin>, Vec<Diagnostic>, Option<u64>);
+
 /// An article parsed from one file, with where its slug came from.
 struct Loaded {
     article: Article,
@@ -194,15 +215,17 @@ enum SlugOrigin {
 /// an error too. A slug made from the title gets `-2`, `-3`, …: two outlets'
 /// copies of one wire story share a title, and the analysis stage groups
 /// them as duplicates rather than the user renaming files.
-fn assign_slugs(loaded: Vec<Loaded>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Article> {
+///
+/// `slots` holds the articles in walk order, `origins` where each slug came
+/// from; an article whose slug cannot be made unique is taken out of its
+/// slot.
+fn assign_slugs(
+    slots: &mut [Option<Article>],
+    origins: &[Option<SlugOrigin>],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut owners: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut next_suffix: BTreeMap<String, usize> = BTreeMap::new();
-    let mut kept: Vec<Option<Article>> = Vec::with_capacity(loaded.len());
-    let mut origins = Vec::with_capacity(loaded.len());
-    for item in loaded {
-        origins.push(item.origin);
-        kept.push(Some(item.article));
-    }
     let collision = |article: &Article, owner: &Path| {
         Diagnostic::error(
             article.source_path.clone(),
@@ -214,7 +237,10 @@ fn assign_slugs(loaded: Vec<Loaded>, diagnostics: &mut Vec<Diagnostic>) -> Vec<A
         )
     };
     for round in 0..3 {
-        for (slot, origin) in kept.iter_mut().zip(&origins) {
+        for (slot, origin) in slots.iter_mut().zip(origins) {
+            let Some(origin) = origin else {
+                continue;
+            };
             let in_round = match origin {
                 SlugOrigin::FrontMatter => 0,
                 SlugOrigin::FileName { .. } => 1,
@@ -256,7 +282,6 @@ fn assign_slugs(loaded: Vec<Loaded>, diagnostics: &mut Vec<Diagnostic>) -> Vec<A
             owners.insert(article.slug.clone(), article.source_path.clone());
         }
     }
-    kept.into_iter().flatten().collect()
 }
 
 /// One article file found by the walk.
@@ -296,6 +321,7 @@ pub fn load_one(
         &file,
         config,
         &config.boilerplate,
+        &mut Vec::new(),
         include_drafts,
         Bodies::Held,
     );
@@ -397,18 +423,23 @@ fn relative_display(root: &Path, path: &Path) -> PathBuf {
     PathBuf::from(parts.join("/"))
 }
 
-/// Reads and parses one file, dropping the paragraphs `boilerplate` (the
-/// configured patterns) matches. Returns no article when the file has an
-/// error or is a draft left out, and the [`content_hash`] of the bytes read.
+/// Reads (into `buffer`) and parses one file, dropping the paragraphs
+/// `boilerplate` (the configured patterns) matches. Returns no article when
+/// the file has an error or is a draft left out, and the [`content_hash`]
+/// of the bytes read.
 fn load_file(
     file: &SourceFile,
     config: &Config,
     boilerplate: &[regex::Regex],
+    buffer: &mut Vec<u8>,
     include_drafts: bool,
     bodies: Bodies,
 ) -> (Option<Loaded>, Vec<Diagnostic>, Option<u64>) {
-    let bytes = match std::fs::read(&file.path) {
-        Ok(bytes) => bytes,
+    buffer.clear();
+    let read = std::fs::File::open(&file.path)
+        .and_then(|mut opened| std::io::Read::read_to_end(&mut opened, buffer));
+    let bytes = match read {
+        Ok(_) => buffer.as_slice(),
         Err(err) => {
             return (
                 None,
@@ -428,7 +459,7 @@ fn load_file(
             .ok()
             .map(DateTime::<Utc>::from)
     };
-    let hash = content_hash(&bytes);
+    let hash = content_hash(bytes);
     let body_file = match bodies {
         Bodies::Held => None,
         // `parse_file` fills in where the body starts and which blocks it
@@ -442,7 +473,7 @@ fn load_file(
     };
     let (loaded, diagnostics) = parse_file(
         file,
-        &bytes,
+        bytes,
         modified,
         config,
         boilerplate,
@@ -633,10 +664,10 @@ fn parse_file(
         ),
     };
 
-    let summary = match front.summary {
+    let summary = exact_size(match front.summary {
         Some(summary) => summary,
         None => text::truncate_words(&first_paragraph, config.summary_length),
-    };
+    });
     let word_count = text::word_count(&plain);
     let words_per_minute = config.words_per_minute.max(1);
     let reading_minutes = word_count.div_ceil(words_per_minute).max(1);

@@ -130,7 +130,11 @@ pub fn render_parts(
         .or_else(|| blocks.iter().find(|b| !b.text.is_empty()))
         .map(|b| b.text.clone())
         .unwrap_or_default();
-    let mut plain = String::new();
+    // Sized exactly: the article keeps this string.
+    let with_text = blocks.iter().filter(|b| !b.text.is_empty());
+    let n_separators = with_text.clone().count().saturating_sub(1);
+    let mut plain =
+        String::with_capacity(with_text.map(|b| b.text.len()).sum::<usize>() + 2 * n_separators);
     for block in &blocks {
         if block.text.is_empty() {
             continue;
