@@ -744,9 +744,13 @@ impl Rebuilder {
             .enumerate()
             .map(|(idx, article)| (path_key(Path::new(""), &article.source_path), idx))
             .collect();
+        // Re-rendering never reads the plain texts, and an edit keeps the
+        // analysis made from them: the model does not hold them.
+        let mut corpus = generated.corpus;
+        corpus.drop_texts();
         self.model = Some(Model {
             config: generated.config,
-            corpus: generated.corpus,
+            corpus,
             analysis: generated.analysis,
             digest: generated.digest,
             theme: None,
@@ -860,7 +864,9 @@ impl Rebuilder {
         }
         self.dirty.clear();
         let mut edit = Edit::default();
-        for (article_idx, article) in updates {
+        for (article_idx, mut article) in updates {
+            // As in `full`: the kept articles hold no plain text.
+            article.text = String::new();
             let old = &mut model.corpus.articles[article_idx];
             edit.updated_changed |= article.updated != old.updated;
             *old = article;
