@@ -7,7 +7,8 @@
 //! time of every file under `content/`, `templates/` and `static/`, of
 //! `site.toml`, the build options and the `digest` binary itself), the
 //! report to repeat, and a fingerprint of the output folder (each file's
-//! path, size, modification time and inode). The next build computes both
+//! path, size, modification time and inode, taken from what the writer
+//! wrote rather than by reading the folder again). The next build computes both
 //! fingerprints again (the input files are read only when their metadata
 //! matches); only when both match does it skip loading, analysing,
 //! rendering and writing. A build that starts within two seconds of an
@@ -16,8 +17,16 @@
 //! touched file, an output file edited or deleted, another `digest`
 //! binary) is a full build. A missing or unreadable stamp is a full build
 //! too: the stamp is only ever a shortcut.
+//!
+//! Every successful build, `--no-cache` ones too, also leaves
+//! `.digest-cache/output.tsv`, the [`Manifest`] of the output: each file's
+//! size, time, inode and a hash of its bytes. The next build's writer
+//! compares a page with a file that still has the recorded size, time and
+//! inode by hash alone, instead of reading the file back (1.8 GB for a
+//! 100,000-article site).
 
 use std::collections::hash_map::DefaultHasher;
+use std::fmt::Write as _;
 use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -28,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::load::content_hash;
 use crate::content::FileHashes;
+use crate::output::{FileRecord, Manifest};
 use crate::{BuildOptions, Diagnostic, Report};
 
 /// The folder (under the site root) that holds the stamp.
@@ -36,8 +46,16 @@ pub const CACHE_DIR: &str = ".digest-cache";
 /// The stamp's file name inside [`CACHE_DIR`].
 const STAMP_FILE: &str = "build.json";
 
+/// The output manifest's file name inside [`CACHE_DIR`].
+const MANIFEST_FILE: &str = "output.tsv";
+
 /// Bumped when the stamp's meaning changes, so old stamps never match.
-const STAMP_VERSION: u32 = 1;
+/// 2: the output fingerprint is a sum over files, folders left out.
+const STAMP_VERSION: u32 = 2;
+
+/// The first line of an output manifest of this version, before the
+/// output folder it describes.
+const MANIFEST_HEADER: &str = "digest output manifest 1";
 
 /// What the inputs of a build looked like, from their metadata alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,12 +118,18 @@ pub fn inputs(options: &BuildOptions, out: &Path) -> Option<Inputs> {
 /// Hashes the bytes of every input file, in parallel; a file in `known`
 /// (hashed when it was loaded) is not read again.
 fn contents_of(root: &Path, inputs: &Inputs, known: &FileHashes) -> Option<u64> {
+    // Looked up by hash: ten thousand path comparisons each were a third
+    // of the stamp's time.
+    let known: std::collections::HashMap<&Path, u64> = known
+        .iter()
+        .map(|(path, &hash)| (path.as_path(), hash))
+        .collect();
     let contents: Vec<u64> = inputs
         .files
         .par_iter()
         .map(|relative| {
             let path = root.join(relative);
-            match known.get(&path) {
+            match known.get(path.as_path()) {
                 Some(&hash) => Some(hash),
                 None => fs::read(&path).ok().map(|bytes| content_hash(&bytes)),
             }
@@ -175,31 +199,38 @@ pub fn lookup(options: &BuildOptions, out: &Path, inputs: &Inputs) -> Option<Rep
 
 /// Records that the build described by `report`, started at `started`,
 /// made `out` from `inputs`; `loaded` are the hashes of the article files
-/// as the build read them. Leaves no stamp when an input changed during
-/// the build or just before it. Best effort: a stamp that cannot be
-/// written only costs the next build its shortcut.
+/// as the build read them, `written` the files the writer left in `out`.
+/// Leaves no stamp when an input was saved just before the build. Best
+/// effort: a stamp that cannot be written only costs the next build its
+/// shortcut.
 pub fn store(
     options: &BuildOptions,
     out: &Path,
     inputs: &Inputs,
     loaded: &FileHashes,
+    written: &Manifest,
     started: SystemTime,
     report: &Report,
 ) {
+    // An input changed during the build needs no second walk of the
+    // inputs to be caught: the stamp keeps the metadata taken before the
+    // build, which the changed file no longer has, and the next lookup
+    // hashes the bytes again anyway. Only a save within one tick of the
+    // file system's clock can keep the metadata: the racy window.
     let racy = inputs
         .newest
         .is_some_and(|newest| newest + RACY_WINDOW > started);
-    let still = input_files(&options.root)
-        .is_some_and(|files| stats_of(options, out, &files) == inputs.stats);
-    if racy || !still {
+    if racy {
         return;
     }
-    let (Some(fingerprint), Some(key)) = (
-        output_fingerprint(out),
-        contents_of(&options.root, inputs, loaded),
-    ) else {
+    let Some(key) = contents_of(&options.root, inputs, loaded) else {
         return;
     };
+    let fingerprint = fingerprint_of(
+        written
+            .iter()
+            .map(|(path, record)| file_entry(path, record)),
+    );
     let stamp = Stamp {
         version: STAMP_VERSION,
         stats: hex(inputs.stats),
@@ -223,17 +254,76 @@ pub fn store(
     let Ok(text) = serde_json::to_vec(&stamp) else {
         return;
     };
-    let dir = options.root.join(CACHE_DIR);
-    let temporary = dir.join(format!("{STAMP_FILE}.{}", std::process::id()));
+    save(&options.root, STAMP_FILE, &text);
+}
+
+/// Writes `bytes` as `name` in the cache folder of `root`, whole or not at
+/// all (a temporary file renamed into place). Best effort.
+fn save(root: &Path, name: &str, bytes: &[u8]) {
+    let dir = root.join(CACHE_DIR);
+    let temporary = dir.join(format!("{name}.{}", std::process::id()));
     if fs::create_dir_all(&dir).is_err() {
         return;
     }
     #[allow(clippy::disallowed_methods)]
-    // The stamp is not site output: it lives beside the site's inputs.
-    let written = fs::write(&temporary, text);
-    if written.is_err() || fs::rename(&temporary, stamp_path(&options.root)).is_err() {
+    // The cache is not site output: it lives beside the site's inputs.
+    let written = fs::write(&temporary, bytes);
+    if written.is_err() || fs::rename(&temporary, dir.join(name)).is_err() {
         let _ = fs::remove_file(&temporary);
     }
+}
+
+/// Records the files a build left in `out` (see the module's doc), for the
+/// next build's writer. Best effort: without it that writer reads the
+/// files it compares.
+pub fn store_manifest(root: &Path, out: &Path, written: &Manifest) {
+    let mut text = format!("{MANIFEST_HEADER}\t{}\n", absolute(out).display());
+    for (path, record) in written {
+        // A path that is not UTF-8 or holds a line break cannot be told
+        // back; its page is compared by reading, as without a manifest.
+        let Some(path) = path.to_str().filter(|p| !p.contains(['\n', '\r'])) else {
+            continue;
+        };
+        let _ = writeln!(
+            text,
+            "{:032x}\t{}\t{}\t{}\t{path}",
+            record.hash, record.len, record.modified, record.inode
+        );
+    }
+    save(root, MANIFEST_FILE, text.as_bytes());
+}
+
+/// The files the last build left in `out`, as [`store_manifest`] recorded
+/// them; empty when there is no record for that folder (or it cannot be
+/// read).
+pub fn previous_manifest(root: &Path, out: &Path) -> Manifest {
+    let Ok(text) = fs::read_to_string(root.join(CACHE_DIR).join(MANIFEST_FILE)) else {
+        return Manifest::new();
+    };
+    let mut lines = text.lines();
+    let header = format!("{MANIFEST_HEADER}\t{}", absolute(out).display());
+    if lines.next() != Some(header.as_str()) {
+        return Manifest::new();
+    }
+    lines
+        .filter_map(|line| {
+            let mut fields = line.splitn(5, '\t');
+            let hash = u128::from_str_radix(fields.next()?, 16).ok()?;
+            let len = fields.next()?.parse().ok()?;
+            let modified = fields.next()?.parse().ok()?;
+            let inode = fields.next()?.parse().ok()?;
+            let path = PathBuf::from(fields.next()?);
+            Some((
+                path,
+                FileRecord {
+                    len,
+                    modified,
+                    inode,
+                    hash,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Every input file with its metadata, relative to `root`, sorted; `None`
@@ -269,27 +359,48 @@ fn input_files(root: &Path) -> Option<Vec<(PathBuf, fs::Metadata)>> {
     Some(files)
 }
 
-/// The output folder's files: paths, sizes, modification times and
-/// inodes; `None` when it cannot be walked (or does not exist).
+/// The output folder's files (anything but folders): paths, sizes,
+/// modification times and inodes; `None` when it cannot be walked (or
+/// does not exist). Equal to [`fingerprint_of`] the files a build wrote
+/// there as long as nobody touched them.
 fn output_fingerprint(out: &Path) -> Option<u64> {
     if !out.is_dir() {
         return None;
     }
-    let mut hasher = DefaultHasher::new();
-    Path::new("").hash(&mut hasher);
-    true.hash(&mut hasher);
+    let mut entries = Vec::new();
     for (path, meta) in metadata_tree(out)? {
-        path.strip_prefix(out).ok()?.hash(&mut hasher);
-        meta.is_dir().hash(&mut hasher);
         if meta.is_dir() {
             continue;
         }
-        meta.len().hash(&mut hasher);
-        modified_nanos(&meta).hash(&mut hasher);
-        #[cfg(unix)]
-        std::os::unix::fs::MetadataExt::ino(&meta).hash(&mut hasher);
+        let relative = path.strip_prefix(out).ok()?;
+        entries.push(file_entry(relative, &FileRecord::of(&meta, 0)));
     }
-    Some(hasher.finish())
+    Some(fingerprint_of(entries.into_iter()))
+}
+
+/// The hash of one output file's path, size, time and inode (not its
+/// bytes' hash: the stamp's check must not read the files).
+fn file_entry(relative: &Path, record: &FileRecord) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    relative.hash(&mut hasher);
+    record.len.hash(&mut hasher);
+    record.modified.hash(&mut hasher);
+    record.inode.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The fingerprint of a folder from the [`file_entry`] of each of its
+/// files, in any order: the writer knows its files in the order they were
+/// written, the check in the order it walks the folder.
+fn fingerprint_of(entries: impl Iterator<Item = u64>) -> u64 {
+    let (mut sum, mut count) = (0u64, 0u64);
+    for entry in entries {
+        sum = sum.wrapping_add(entry);
+        count += 1;
+    }
+    let mut hasher = DefaultHasher::new();
+    (sum, count).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Every entry below `dir`, each folder before its contents and siblings
@@ -442,6 +553,29 @@ mod tests {
         crate::build(&options).unwrap();
         assert!(!options.root.join(CACHE_DIR).join(STAMP_FILE).exists());
         assert!(stages(&crate::build(&options).unwrap()).contains(&"analyse"));
+    }
+
+    #[test]
+    fn the_output_manifest_is_read_back_for_its_own_folder_only() {
+        let (_tmp, options) = site();
+        let out = options.root.join("public");
+        let no_cache = BuildOptions {
+            reuse_unchanged: false,
+            ..options.clone()
+        };
+        crate::build(&no_cache).unwrap();
+        let manifest = previous_manifest(&options.root, &out);
+        assert!(manifest.contains_key(Path::new("index.html")));
+        for (path, record) in &manifest {
+            let bytes = fs::read(out.join(path)).unwrap();
+            assert_eq!(record.hash, crate::output::content_hash(&bytes), "{path:?}");
+        }
+        assert!(previous_manifest(&options.root, &options.root.join("elsewhere")).is_empty());
+        // A rebuild that changes nothing rewrites nothing and keeps the
+        // same record.
+        let again = crate::build(&no_cache).unwrap();
+        assert_eq!(again.n_written, 0);
+        assert_eq!(previous_manifest(&options.root, &out), manifest);
     }
 
     #[test]

@@ -429,10 +429,12 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     // Each batch is written on the writer's thread while the next renders,
     // so the "write" lap is the time rendering waited for the writer plus
     // the final drain; writing done meanwhile counts in "render".
-    let mut writer = output::BackgroundWriter::new(output::Writer::new(
-        &out,
-        &options.root.join(output::STATIC_DIR),
-    )?);
+    // The last build's record of its files lets the writer compare pages
+    // by hash instead of reading the old output back.
+    let mut writer = output::BackgroundWriter::new(
+        output::Writer::new(&out, &options.root.join(output::STATIC_DIR))?
+            .with_previous(cache::previous_manifest(&options.root, &out)),
+    );
     let mut writing = Spent::default();
     let rendered =
         render::site_in_batches(prepared.data(), &prepared.theme, &render_options, |pages| {
@@ -452,7 +454,7 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     laps.push("render", rendering);
     options.progress.stage("write");
     let finish_started = Mark::now();
-    let stats = writer.finish()?;
+    let (stats, written) = writer.finish_recorded()?;
     writing.add(finish_started.elapsed());
     laps.push("write", writing);
 
@@ -469,25 +471,27 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         timings: laps.timings,
         elapsed: started.elapsed(),
     };
+    let stamp_started = Mark::now();
+    cache::store_manifest(&options.root, &out, &written);
     if let Some(inputs) = &inputs {
-        let stamp_started = Mark::now();
         cache::store(
             options,
             &out,
             inputs,
             &prepared.file_hashes,
+            &written,
             started_at,
             &report,
         );
-        let spent = stamp_started.elapsed();
-        report.timings.push(StageTiming {
-            stage: "stamp",
-            elapsed: spent.wall,
-            cpu: spent.cpu,
-            peak_memory: peak_memory(),
-        });
-        report.elapsed = started.elapsed();
     }
+    let spent = stamp_started.elapsed();
+    report.timings.push(StageTiming {
+        stage: "stamp",
+        elapsed: spent.wall,
+        cpu: spent.cpu,
+        peak_memory: peak_memory(),
+    });
+    report.elapsed = started.elapsed();
     Ok(report)
 }
 

@@ -5,11 +5,26 @@
 //! site. A file whose bytes did not change is hard-linked from the previous
 //! output instead of written, so it keeps its modification time (and rsync
 //! or a CDN sees nothing new).
+//!
+//! The output a swap replaces is not deleted: it is kept beside the output
+//! (`.<out>.old`) and becomes the next build's staging folder, whose files
+//! are written over in place. Deleting thousands of files and creating as
+//! many new ones soon after is slow on ext4 without a journal: it skips
+//! inodes freed in the last minutes when it hands out new ones, one cache
+//! lookup each, so a build after a deletion of the same size spent 4–7 s
+//! of kernel time writing 13,000 files instead of 0.3 s. Overwriting a
+//! file keeps its inode, so a rebuild that changes every page frees and
+//! allocates none. A file of the kept folder that is also a file of the
+//! output (a hard link of an unchanged page) is never written into: it is
+//! replaced, so the output is never touched before the swap.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -26,6 +41,72 @@ pub struct WriteStats {
     pub n_files: usize,
     /// Files whose bytes were new or changed.
     pub n_written: usize,
+}
+
+/// One file of an output folder as a build left it: its size,
+/// modification time and inode tell that the file is still the one written
+/// (as `git` tells an unchanged file), and the hash what it holds, so the
+/// next build can tell an unchanged page without reading the file back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Size in bytes.
+    pub len: u64,
+    /// Modification time, nanoseconds since the Unix epoch (0: unknown).
+    pub modified: u128,
+    /// Inode number (0 where the platform has none).
+    pub inode: u64,
+    /// [`content_hash`] of the bytes.
+    pub hash: u128,
+}
+
+impl FileRecord {
+    /// The record of a file with metadata `meta` holding bytes of `hash`.
+    pub fn of(meta: &fs::Metadata, hash: u128) -> Self {
+        Self {
+            len: meta.len(),
+            modified: modified_nanos(meta),
+            inode: inode(meta),
+            hash,
+        }
+    }
+
+    /// True when `meta` is that of the very file this record describes.
+    fn describes(&self, meta: &fs::Metadata) -> bool {
+        self.len == meta.len()
+            && self.modified != 0
+            && self.modified == modified_nanos(meta)
+            && self.inode == inode(meta)
+    }
+}
+
+/// Every file of an output folder by its path inside it: what a
+/// [`Writer`] wrote (or kept), for the build stamp and the next build.
+pub type Manifest = HashMap<PathBuf, FileRecord>;
+
+/// The hash of an output file's bytes kept in its [`FileRecord`]: 128-bit
+/// XXH3, fast enough to hash every page of a build (about 10 GB/s) and
+/// long enough that two different pages never share one in practice.
+pub fn content_hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// A file's modification time in nanoseconds since the Unix epoch, 0 when
+/// unknown.
+pub fn modified_nanos(meta: &fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos())
+}
+
+#[cfg(unix)]
+fn inode(meta: &fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn inode(_meta: &fs::Metadata) -> u64 {
+    0
 }
 
 /// Refuses an output folder that would swallow the site's own input: the
@@ -67,39 +148,49 @@ pub fn write(out: &Path, pages: &[Page], static_dir: &Path) -> Result<WriteStats
 /// holds every page in memory, and swaps it in when [`Writer::finish`]es.
 ///
 /// Each page is compared with the file of the same path in the current
-/// output. A changed page goes into the staging folder (created with the
-/// first change); an unchanged one is only remembered and hard-linked from
-/// the current output at the end, so it keeps its modification time. When
-/// nothing changed and nothing is left over, the output folder is not
-/// touched at all. A writer dropped before `finish` (a failed build)
-/// removes its staging folder and leaves the output as it was.
+/// output: by hash when the file is still the one the last build recorded
+/// (see [`Writer::with_previous`]), else by reading it. A changed page goes
+/// into the staging folder (created with the first change); an unchanged
+/// one is only remembered and hard-linked from the current output at the
+/// end, so it keeps its modification time. When nothing changed and
+/// nothing is left over, the output folder is not touched at all. A writer
+/// dropped before `finish` (a failed build) removes its staging folder and
+/// leaves the output as it was.
 pub struct Writer {
     out: PathBuf,
     staging: PathBuf,
     aside: PathBuf,
     /// Files of `static/` by output path; they win over pages.
     statics: BTreeMap<PathBuf, PathBuf>,
-    /// Output paths of the new site so far.
-    seen: BTreeSet<PathBuf>,
+    /// The files of the new site so far (a hash set: at 100k pages, the
+    /// path comparisons of an ordered set were a tenth of the writer's
+    /// time).
+    files: Manifest,
+    /// The current output's files as the last build recorded them.
+    previous: Manifest,
     /// Files equal to those of the current output, to link at the end.
     unchanged: Vec<PathBuf>,
     /// Whether there is a current output to compare with (a first build
     /// has none: no file need be looked for).
     out_exists: bool,
-    /// Whether changed files are written by every core or by the calling
-    /// thread alone. The kernel's folder and file creation barely gains
-    /// from a second thread (the 10k and 100k sites are written as fast by
-    /// one, with less CPU: `examples/write_bench.rs`), so a
-    /// [`BackgroundWriter`] writes alone and leaves the cores to rendering.
-    write_in_parallel: bool,
+    /// When changed files are written by every core rather than by the
+    /// calling thread alone. The kernel's folder and file creation barely
+    /// gains from a second thread (`examples/write_bench.rs`), so a
+    /// [`BackgroundWriter`] writes alone while the cores render, and on
+    /// every core only while rendering waits for it.
+    parallel: Parallel,
     staging_ready: bool,
+    /// Whether the staging folder is the kept previous output (see the
+    /// module's doc), whose files may stand where new ones go.
+    recycled: bool,
     n_written: usize,
     finished: bool,
 }
 
 impl Writer {
     /// A writer into `out`, with the files of `static_dir` to add at the
-    /// end. Removes what an interrupted earlier build left beside `out`.
+    /// end. Keeps what an interrupted earlier build left beside `out` as
+    /// the folder to write over (see the module's doc).
     pub fn new(out: &Path, static_dir: &Path) -> Result<Self, Error> {
         let statics: BTreeMap<PathBuf, PathBuf> = static_files(static_dir)?.into_iter().collect();
         let name = out
@@ -113,24 +204,33 @@ impl Writer {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         let staging = parent.join(format!(".{name}.staging"));
         let aside = parent.join(format!(".{name}.old"));
-        for leftover in [&staging, &aside] {
-            if leftover.exists() {
-                fs::remove_dir_all(leftover).map_err(|e| Error::io(leftover, e))?;
-            }
+        if staging.exists() {
+            keep_or_remove(&staging, &aside)?;
         }
         Ok(Self {
             out: out.to_path_buf(),
             staging,
             aside,
             statics,
-            seen: BTreeSet::new(),
+            files: Manifest::new(),
+            previous: Manifest::new(),
             unchanged: Vec::new(),
             out_exists: out.exists(),
-            write_in_parallel: true,
+            parallel: Parallel::Always,
             staging_ready: false,
+            recycled: false,
             n_written: 0,
             finished: false,
         })
+    }
+
+    /// Tells the writer what the current output's files held when the
+    /// last build recorded them (its [`Manifest`]): a page whose file still
+    /// has the recorded size, time and inode is compared by hash, without
+    /// reading the file. A wrong or stale manifest costs only those reads.
+    pub fn with_previous(mut self, previous: Manifest) -> Self {
+        self.previous = previous;
+        self
     }
 
     /// Adds rendered pages: compares them with the current output and
@@ -142,63 +242,92 @@ impl Writer {
             .collect();
         for page in &pages {
             refuse_unsafe(&page.path)?;
-            self.seen.insert(page.path.clone());
         }
-        let same: Vec<bool> = if self.out_exists {
+        let checked: Vec<(u128, Option<FileRecord>)> = pages
+            .par_iter()
+            .map(|page| {
+                let hash = content_hash(&page.bytes);
+                (hash, self.unchanged_record(&page.path, &page.bytes, hash))
+            })
+            .collect();
+        self.store(
             pages
-                .par_iter()
-                .map(|page| same_bytes(&self.out.join(&page.path), &page.bytes))
-                .collect()
-        } else {
-            vec![false; pages.len()]
-        };
-        self.store(pages.iter().zip(same).map(|(page, same)| {
-            (
-                page.path.as_path(),
-                Cow::Borrowed(page.bytes.as_slice()),
-                same,
-            )
-        }))
+                .iter()
+                .zip(checked)
+                .map(|(page, (hash, same))| Incoming {
+                    path: page.path.as_path(),
+                    bytes: Cow::Borrowed(page.bytes.as_slice()),
+                    hash,
+                    same,
+                }),
+        )
     }
 
-    /// Writes the `(path, bytes, unchanged)` files not unchanged into the
-    /// staging folder, and remembers the unchanged ones.
-    fn store<'b>(
-        &mut self,
-        files: impl Iterator<Item = (&'b Path, Cow<'b, [u8]>, bool)>,
-    ) -> Result<(), Error> {
+    /// The record of the current output's file at `path` when it holds
+    /// exactly `bytes` (of hash `hash`), `None` when it differs or is
+    /// missing.
+    fn unchanged_record(&self, path: &Path, bytes: &[u8], hash: u128) -> Option<FileRecord> {
+        if !self.out_exists {
+            return None;
+        }
+        let old = self.out.join(path);
+        let meta = fs::symlink_metadata(&old).ok()?;
+        if !meta.is_file() || meta.len() != bytes.len() as u64 {
+            return None;
+        }
+        let same = match self.previous.get(path) {
+            Some(known) if known.describes(&meta) => known.hash == hash,
+            _ => fs::read(&old).is_ok_and(|held| held == bytes),
+        };
+        same.then(|| FileRecord::of(&meta, hash))
+    }
+
+    /// Writes the files not unchanged into the staging folder, and
+    /// remembers the unchanged ones; records them all.
+    fn store<'b>(&mut self, files: impl Iterator<Item = Incoming<'b>>) -> Result<(), Error> {
         let mut changed = Vec::new();
-        for (path, bytes, same) in files {
-            if same {
-                self.unchanged.push(path.to_path_buf());
-            } else {
-                changed.push((path, bytes));
+        for file in files {
+            match file.same {
+                Some(record) => {
+                    self.unchanged.push(file.path.to_path_buf());
+                    self.files.insert(file.path.to_path_buf(), record);
+                }
+                None => changed.push(file),
             }
         }
         if changed.is_empty() {
             return Ok(());
         }
         self.prepare_staging()?;
-        let staging = &self.staging;
-        let write_one = |(path, bytes): &(&Path, Cow<'_, [u8]>)| {
-            let target = staging.join(path);
-            create_parent(&target)?;
-            #[allow(clippy::disallowed_methods)]
-            // This module is the one place that writes output.
-            fs::write(&target, bytes).map_err(|e| Error::io(&target, e))
+        let (staging, recycled) = (&self.staging, self.recycled);
+        let write_one = |file: &Incoming<'_>| {
+            let target = staging.join(file.path);
+            make_room(staging, &target, recycled, Room::ForWriting)?;
+            let meta = write_file(&target, &file.bytes).map_err(|e| Error::io(&target, e))?;
+            Ok::<_, Error>((file.path.to_path_buf(), FileRecord::of(&meta, file.hash)))
         };
-        if self.write_in_parallel {
-            changed.par_iter().try_for_each(write_one)?;
-        } else {
-            changed.iter().try_for_each(write_one)?;
+        // In slices, so that a writer that falls behind rendering turns to
+        // every core within a few milliseconds.
+        for slice in changed.chunks(64) {
+            let written: Vec<(PathBuf, FileRecord)> = if self.parallel.now() {
+                slice.par_iter().map(write_one).collect::<Result<_, _>>()?
+            } else {
+                slice.iter().map(write_one).collect::<Result<_, _>>()?
+            };
+            self.n_written += written.len();
+            self.files.extend(written);
         }
-        self.n_written += changed.len();
         Ok(())
     }
 
+    /// Makes the staging folder: the kept previous output when there is
+    /// one (its files are written over), else a new folder.
     fn prepare_staging(&mut self) -> Result<(), Error> {
         if !self.staging_ready {
-            fs::create_dir(&self.staging).map_err(|e| Error::io(&self.staging, e))?;
+            self.recycled = self.aside.is_dir() && fs::rename(&self.aside, &self.staging).is_ok();
+            if !self.recycled {
+                fs::create_dir(&self.staging).map_err(|e| Error::io(&self.staging, e))?;
+            }
             self.staging_ready = true;
         }
         Ok(())
@@ -206,62 +335,130 @@ impl Writer {
 
     /// Adds the static files, then swaps the new site in (or leaves the
     /// output alone when every file is unchanged).
-    pub fn finish(mut self) -> Result<WriteStats, Error> {
+    pub fn finish(self) -> Result<WriteStats, Error> {
+        self.finish_recorded().map(|(stats, _)| stats)
+    }
+
+    /// [`Writer::finish`], also returning the record of every file of the
+    /// new output, for the build stamp.
+    pub fn finish_recorded(mut self) -> Result<(WriteStats, Manifest), Error> {
         let statics = std::mem::take(&mut self.statics);
         for path in statics.keys() {
             refuse_unsafe(path)?;
-            self.seen.insert(path.clone());
         }
-        let read: Vec<(&Path, Vec<u8>, bool)> = statics
+        let read: Vec<Incoming<'_>> = statics
             .par_iter()
             .map(|(relative, absolute)| {
                 let bytes = fs::read(absolute).map_err(|e| Error::io(absolute, e))?;
-                let same = self.out_exists && same_bytes(&self.out.join(relative), &bytes);
-                Ok((relative.as_path(), bytes, same))
+                let hash = content_hash(&bytes);
+                let same = self.unchanged_record(relative, &bytes, hash);
+                Ok(Incoming {
+                    path: relative.as_path(),
+                    bytes: Cow::Owned(bytes),
+                    hash,
+                    same,
+                })
             })
             .collect::<Result<_, Error>>()?;
-        self.store(
-            read.into_iter()
-                .map(|(path, bytes, same)| (path, Cow::Owned(bytes), same)),
-        )?;
+        self.store(read.into_iter())?;
         let stats = WriteStats {
-            n_files: self.seen.len(),
+            n_files: self.files.len(),
             n_written: self.n_written,
         };
-        if !self.staging_ready && holds_only(&self.out, &self.seen) {
+        if !self.staging_ready && holds_only(&self.out, &self.files) {
             // Nothing to do: leave the folder, its inodes and every mtime
             // alone, which also spares a large site thousands of hard links.
             self.finished = true;
-            return Ok(stats);
+            return Ok((stats, std::mem::take(&mut self.files)));
         }
         self.prepare_staging()?;
-        let (out, staging) = (&self.out, &self.staging);
-        self.unchanged.par_iter().try_for_each(|relative| {
-            let (old, target) = (out.join(relative), staging.join(relative));
-            create_parent(&target)?;
-            if fs::hard_link(&old, &target).is_err() {
+        let (out, staging, recycled) = (&self.out, &self.staging, self.recycled);
+        // A file that cannot be hard-linked is copied: a new file, whose
+        // record is taken anew.
+        let copied: Vec<(PathBuf, fs::Metadata)> = self
+            .unchanged
+            .par_iter()
+            .map(|relative| {
+                let (old, target) = (out.join(relative), staging.join(relative));
+                if make_room(staging, &target, recycled, Room::ForLinking(&old))? {
+                    // The kept folder already holds this very file.
+                    return Ok(None);
+                }
+                if fs::hard_link(&old, &target).is_ok() {
+                    return Ok(None);
+                }
                 fs::copy(&old, &target).map_err(|e| Error::io(&target, e))?;
+                let meta = fs::metadata(&target).map_err(|e| Error::io(&target, e))?;
+                Ok(Some((relative.clone(), meta)))
+            })
+            .filter_map(Result::transpose)
+            .collect::<Result<_, Error>>()?;
+        for (relative, meta) in copied {
+            if let Some(record) = self.files.get_mut(&relative) {
+                *record = FileRecord::of(&meta, record.hash);
             }
-            Ok::<(), Error>(())
-        })?;
+        }
+        if self.recycled {
+            remove_others(&self.staging, &self.files)?;
+        }
         self.swap()?;
         self.finished = true;
-        Ok(stats)
+        Ok((stats, std::mem::take(&mut self.files)))
     }
 
-    /// Puts the staging folder in the output's place.
+    /// Puts the staging folder in the output's place; the output it
+    /// replaces is kept aside for the next build to write over.
     fn swap(&self) -> Result<(), Error> {
         let (out, staging, aside) = (&self.out, &self.staging, &self.aside);
         if out.exists() {
+            if aside.exists() {
+                // Only when the kept folder could not be taken as staging.
+                remove_tree(aside)?;
+            }
             fs::rename(out, aside).map_err(|e| Error::io(out, e))?;
             if let Err(err) = fs::rename(staging, out) {
                 // Put the previous site back before reporting.
                 let _ = fs::rename(aside, out);
                 return Err(Error::io(out, err));
             }
-            remove_tree(aside)
+            Ok(())
         } else {
             fs::rename(staging, out).map_err(|e| Error::io(out, e))
+        }
+    }
+}
+
+/// A file on its way into the output: its bytes and their hash, and its
+/// record when the current output already holds the same bytes.
+struct Incoming<'b> {
+    path: &'b Path,
+    bytes: Cow<'b, [u8]>,
+    hash: u128,
+    same: Option<FileRecord>,
+}
+
+/// Writes `bytes` into a new file at `target` and returns its metadata
+/// (taken from the open file: no second path lookup).
+fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<fs::Metadata> {
+    let mut file = fs::File::create(target)?;
+    file.write_all(bytes)?;
+    file.metadata()
+}
+
+/// When a [`Writer`] writes changed files on every core.
+#[derive(Debug, Clone)]
+enum Parallel {
+    Always,
+    /// While the flag is up: a [`BackgroundWriter`]'s renderer is waiting
+    /// for it.
+    WhileWaitedFor(Arc<AtomicBool>),
+}
+
+impl Parallel {
+    fn now(&self) -> bool {
+        match self {
+            Parallel::Always => true,
+            Parallel::WhileWaitedFor(waiting) => waiting.load(Ordering::Relaxed),
         }
     }
 }
@@ -272,18 +469,22 @@ impl Writer {
 ///
 /// [`BackgroundWriter::add`] queues a batch (waiting while one batch is
 /// already queued, so at most three are in memory: one being rendered, one
-/// queued, one being written). An error of the writer thread is returned
-/// by the next `add` or by `finish`. Dropped before `finish`, it drops the
-/// writer, which removes its staging folder.
+/// queued, one being written). While `add` or `finish` waits, the writer
+/// writes on every core (rendering has stopped: at 100,000 articles the
+/// writer is the slower of the two). An error of the writer thread is
+/// returned by the next `add` or by `finish`. Dropped before `finish`, it
+/// drops the writer, which puts its staging folder aside.
 pub struct BackgroundWriter {
     queue: Option<std::sync::mpsc::SyncSender<Vec<Page>>>,
     thread: Option<std::thread::JoinHandle<Result<Writer, Error>>>,
+    waiting: Arc<AtomicBool>,
 }
 
 impl BackgroundWriter {
     /// Starts the thread that feeds `writer`.
     pub fn new(mut writer: Writer) -> Self {
-        writer.write_in_parallel = false;
+        let waiting = Arc::new(AtomicBool::new(false));
+        writer.parallel = Parallel::WhileWaitedFor(Arc::clone(&waiting));
         let (queue, batches) = std::sync::mpsc::sync_channel::<Vec<Page>>(1);
         let thread = std::thread::spawn(move || {
             for pages in batches {
@@ -294,28 +495,47 @@ impl BackgroundWriter {
         Self {
             queue: Some(queue),
             thread: Some(thread),
+            waiting,
         }
     }
 
     /// Queues `pages` to be written.
     pub fn add(&mut self, pages: Vec<Page>) -> Result<(), Error> {
-        let sent = self.queue.as_ref().map(|queue| queue.send(pages));
-        match sent {
-            Some(Ok(())) => Ok(()),
+        let Some(queue) = &self.queue else {
+            return self.join().map(drop);
+        };
+        let pages = match queue.try_send(pages) {
+            Ok(()) => return Ok(()),
+            Err(std::sync::mpsc::TrySendError::Full(pages)) => pages,
             // The thread stopped: it failed, and says why.
-            _ => self.join().map(drop),
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return self.join().map(drop),
+        };
+        self.waiting.store(true, Ordering::Relaxed);
+        let sent = queue.send(pages);
+        self.waiting.store(false, Ordering::Relaxed);
+        match sent {
+            Ok(()) => Ok(()),
+            Err(_) => self.join().map(drop),
         }
     }
 
     /// Writes what is queued, then finishes the writer (see
     /// [`Writer::finish`]).
-    pub fn finish(mut self) -> Result<WriteStats, Error> {
-        self.join()?.finish()
+    pub fn finish(self) -> Result<WriteStats, Error> {
+        self.finish_recorded().map(|(stats, _)| stats)
     }
 
-    /// Closes the queue and waits for the thread.
+    /// [`BackgroundWriter::finish`] with the record of every file (see
+    /// [`Writer::finish_recorded`]).
+    pub fn finish_recorded(mut self) -> Result<(WriteStats, Manifest), Error> {
+        self.join()?.finish_recorded()
+    }
+
+    /// Closes the queue and waits for the thread, which writes what is
+    /// left on every core.
     fn join(&mut self) -> Result<Writer, Error> {
         self.queue = None;
+        self.waiting.store(true, Ordering::Relaxed);
         match self.thread.take().map(std::thread::JoinHandle::join) {
             Some(Ok(result)) => result,
             Some(Err(panic)) => std::panic::resume_unwind(panic),
@@ -339,9 +559,154 @@ impl Drop for Writer {
     fn drop(&mut self) {
         if !self.finished && self.staging_ready {
             // Best effort: the staging folder is ours and half-written; the
-            // output itself was never touched.
-            let _ = fs::remove_dir_all(&self.staging);
+            // output itself was never touched. Kept aside, its files are
+            // written over by the next build rather than deleted now.
+            let _ = keep_or_remove(&self.staging, &self.aside);
         }
+    }
+}
+
+/// Keeps the folder `dir` as the folder `aside` that the next build
+/// writes over, or removes it when there is one already.
+fn keep_or_remove(dir: &Path, aside: &Path) -> Result<(), Error> {
+    if !aside.exists() && fs::rename(dir, aside).is_ok() {
+        return Ok(());
+    }
+    fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// What a file of the staging folder is made room for.
+#[derive(Clone, Copy)]
+enum Room<'p> {
+    /// New bytes, written over a file of the kept folder that nothing
+    /// else shares.
+    ForWriting,
+    /// A hard link to this file of the current output.
+    ForLinking(&'p Path),
+}
+
+/// Makes `target` ready to be written or linked: its folder exists, and
+/// in a `recycled` staging folder nothing stands in its way. A file there
+/// that is also linked from elsewhere (from the current output: an
+/// unchanged page of an earlier build) is removed, never written into.
+/// For [`Room::ForLinking`], true when `target` already is that file.
+fn make_room(staging: &Path, target: &Path, recycled: bool, room: Room<'_>) -> Result<bool, Error> {
+    if create_parent(target).is_err() {
+        if !recycled {
+            return create_parent(target).map(|()| false);
+        }
+        // A file of the kept folder where a folder now goes.
+        clear_ancestors(staging, target)?;
+        create_parent(target)?;
+    }
+    if !recycled {
+        return Ok(false);
+    }
+    let Ok(meta) = fs::symlink_metadata(target) else {
+        return Ok(false);
+    };
+    let remove = |result: std::io::Result<()>| result.map_err(|e| Error::io(target, e));
+    if meta.is_dir() {
+        remove(fs::remove_dir_all(target))?;
+        return Ok(false);
+    }
+    match room {
+        Room::ForWriting if meta.is_file() && !is_shared(&meta) => Ok(false),
+        Room::ForLinking(old)
+            if fs::symlink_metadata(old).is_ok_and(|old| same_file(&old, &meta)) =>
+        {
+            Ok(true)
+        }
+        _ => remove(fs::remove_file(target)).map(|()| false),
+    }
+}
+
+/// Removes whatever is not a folder on the way from `staging` down to
+/// `target`'s folder.
+fn clear_ancestors(staging: &Path, target: &Path) -> Result<(), Error> {
+    let Some(parent) = target.parent() else {
+        return Ok(());
+    };
+    let Ok(relative) = parent.strip_prefix(staging) else {
+        return Ok(());
+    };
+    let mut path = staging.to_path_buf();
+    for part in relative.components() {
+        path.push(part);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if !meta.is_dir() => {
+                fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Removes from the recycled staging folder `dir` every file that is not
+/// one of `files`, and the folders left empty.
+fn remove_others(dir: &Path, files: &Manifest) -> Result<(), Error> {
+    let mut stale_files = Vec::new();
+    let mut folders = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            Error::io(&path, e.into())
+        })?;
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if entry.file_type().is_dir() {
+            folders.push(entry.into_path());
+        } else if !files.contains_key(relative) {
+            stale_files.push(entry.into_path());
+        }
+    }
+    stale_files
+        .par_iter()
+        .try_for_each(|path| fs::remove_file(path).map_err(|e| Error::io(path, e)))?;
+    // The folders holding a kept file stay; the others are empty now.
+    // Deepest first, so a folder's subfolders are gone before it.
+    let mut holding = std::collections::HashSet::new();
+    for file in files.keys() {
+        for folder in file.ancestors().skip(1) {
+            if !holding.insert(folder) {
+                break;
+            }
+        }
+    }
+    for folder in folders.iter().rev() {
+        let relative = folder.strip_prefix(dir).unwrap_or(folder);
+        if !holding.contains(relative) {
+            fs::remove_dir(folder).map_err(|e| Error::io(folder, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// True when a file has other names than the one it was looked up by
+/// (always assumed where links cannot be counted).
+fn is_shared(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::MetadataExt::nlink(meta) > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
+}
+
+/// True when two metadata are of one file.
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
     }
 }
 
@@ -397,7 +762,7 @@ fn refuse_unsafe(path: &Path) -> Result<(), Error> {
 
 /// True when `out` is a folder holding no file outside `files` (the caller
 /// knows each of `files` is there, unchanged).
-fn holds_only(out: &Path, files: &BTreeSet<PathBuf>) -> bool {
+fn holds_only(out: &Path, files: &Manifest) -> bool {
     if !out.is_dir() {
         return false;
     }
@@ -411,20 +776,11 @@ fn holds_only(out: &Path, files: &BTreeSet<PathBuf>) -> bool {
         }
         n_existing += 1;
         let relative = entry.path().strip_prefix(out).unwrap_or(entry.path());
-        if !entry.file_type().is_file() || !files.contains(relative) {
+        if !entry.file_type().is_file() || !files.contains_key(relative) {
             return false;
         }
     }
     n_existing == files.len()
-}
-
-fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            fs::read(path).is_ok_and(|old| old == bytes)
-        }
-        _ => false,
-    }
 }
 
 /// Every file under `static_dir` (hidden ones skipped), relative path first.
@@ -586,7 +942,89 @@ mod tests {
         assert!(!out.join("old").exists());
         assert_eq!(fs::read_to_string(out.join("style.css")).unwrap(), "user");
         assert!(!dir.path().join(".public.staging").exists());
-        assert!(!dir.path().join(".public.old").exists());
+        // The replaced output is kept for the next build to write over.
+        assert!(dir.path().join(".public.old/old/index.html").exists());
+    }
+
+    fn text(path: &Path) -> String {
+        fs::read_to_string(path).unwrap()
+    }
+
+    fn inode_of(path: &Path) -> u64 {
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(path).unwrap())
+    }
+
+    #[test]
+    fn the_replaced_output_is_written_over_by_the_next_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let none = dir.path().join("static");
+        let site = |version: &str| {
+            vec![
+                page("index.html", &format!("home {version}")),
+                page("same/index.html", "unchanged"),
+                page(&format!("only-{version}/index.html"), version),
+            ]
+        };
+        write(&out, &site("1"), &none).unwrap();
+        let first_home = inode_of(&out.join("index.html"));
+        write(&out, &site("2"), &none).unwrap();
+        let second_home = inode_of(&out.join("index.html"));
+        let unchanged = inode_of(&out.join("same/index.html"));
+        let stats = write(&out, &site("3"), &none).unwrap();
+        assert_eq!(stats.n_written, 2);
+        // The home page went into the file the first build made (no new
+        // inode), the second build's output is kept aside whole.
+        assert_eq!(inode_of(&out.join("index.html")), first_home);
+        assert_eq!(text(&out.join("index.html")), "home 3");
+        let aside = dir.path().join(".public.old");
+        assert_eq!(inode_of(&aside.join("index.html")), second_home);
+        assert_eq!(text(&aside.join("index.html")), "home 2");
+        // The unchanged page is one file throughout; pages gone since are
+        // gone with their folders.
+        assert_eq!(inode_of(&out.join("same/index.html")), unchanged);
+        assert_eq!(text(&out.join("same/index.html")), "unchanged");
+        assert!(!out.join("only-1").exists());
+        assert!(!out.join("only-2").exists());
+        assert_eq!(text(&out.join("only-3/index.html")), "3");
+    }
+
+    #[test]
+    fn a_failed_build_never_writes_into_a_file_the_output_shares() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let none = dir.path().join("static");
+        write(&out, &[page("a.html", "a1"), page("b.html", "b1")], &none).unwrap();
+        // `a.html` is unchanged: the output and the kept folder share it.
+        write(&out, &[page("a.html", "a1"), page("b.html", "b2")], &none).unwrap();
+        let aside = dir.path().join(".public.old");
+        assert_eq!(
+            inode_of(&aside.join("a.html")),
+            inode_of(&out.join("a.html"))
+        );
+        // A file where the kept folder has a folder, and the reverse.
+        fs::create_dir_all(aside.join("c.html/x")).unwrap();
+        fs::write(aside.join("d"), "file").unwrap();
+        let mut writer = Writer::new(&out, &none).unwrap();
+        writer
+            .add(&[
+                page("a.html", "a3"),
+                page("b.html", "b3"),
+                page("c.html", "c3"),
+                page("d/index.html", "d3"),
+            ])
+            .unwrap();
+        assert_eq!(text(&dir.path().join(".public.staging/d/index.html")), "d3");
+        drop(writer);
+        assert_eq!(text(&out.join("a.html")), "a1");
+        assert_eq!(text(&out.join("b.html")), "b2");
+        // The same pages, finished this time.
+        let pages = [page("a.html", "a3"), page("c.html", "c3")];
+        write(&out, &pages, &none).unwrap();
+        assert_eq!(text(&out.join("a.html")), "a3");
+        assert_eq!(text(&out.join("c.html")), "c3");
+        assert!(!out.join("b.html").exists() && !out.join("d").exists());
+        assert_eq!(text(&aside.join("a.html")), "a1");
     }
 
     #[test]
@@ -596,7 +1034,50 @@ mod tests {
         let none = dir.path().join("static");
         write(&out, &[page("index.html", "good")], &none).unwrap();
         assert!(write(&out, &[page("../evil", "x")], &none).is_err());
-        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "good");
+        assert_eq!(text(&out.join("index.html")), "good");
+    }
+
+    #[test]
+    fn recorded_files_are_compared_by_hash_and_edited_ones_by_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let none = dir.path().join("static");
+        let pages = vec![page("index.html", "home"), page("a/index.html", "aaaa")];
+        let write_with = |previous: Manifest| {
+            let mut writer = Writer::new(&out, &none).unwrap().with_previous(previous);
+            writer.add(&pages).unwrap();
+            writer.finish_recorded().unwrap()
+        };
+        let (_, manifest) = write_with(Manifest::new());
+        assert_eq!(manifest.len(), 2);
+        for (path, record) in &manifest {
+            let file = out.join(path);
+            assert!(record.describes(&fs::metadata(&file).unwrap()));
+            assert_eq!(record.hash, content_hash(&fs::read(&file).unwrap()));
+        }
+        let (stats, again) = write_with(manifest.clone());
+        assert_eq!(stats.n_written, 0);
+        assert_eq!(again, manifest);
+
+        // The record is believed while the file is the one it describes:
+        // a record saying the home page held other bytes gets it written
+        // again, without the file being read.
+        let mut stale = manifest.clone();
+        stale.get_mut(Path::new("index.html")).unwrap().hash ^= 1;
+        let (stats, rewritten) = write_with(stale);
+        assert_eq!(stats.n_written, 1);
+        assert_eq!(
+            rewritten[Path::new("index.html")].hash,
+            content_hash(b"home")
+        );
+
+        // A file replaced since (another inode and time) is read: same
+        // bytes are kept, other bytes written.
+        fs::remove_file(out.join("a/index.html")).unwrap();
+        fs::write(out.join("a/index.html"), "bbbb").unwrap();
+        let (stats, _) = write_with(rewritten);
+        assert_eq!(stats.n_written, 1);
+        assert_eq!(text(&out.join("a/index.html")), "aaaa");
     }
 
     #[test]
