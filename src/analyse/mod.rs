@@ -6,8 +6,6 @@
 
 use std::fmt;
 
-use rayon::prelude::*;
-
 use crate::config::Config;
 use crate::content::Corpus;
 
@@ -126,15 +124,19 @@ pub struct Model {
 impl Model {
     /// Computes the vectors and topics of every article.
     pub fn new(corpus: &Corpus, config: &Config) -> Model {
-        Model::build(corpus, config, &mut |_| {})
-    }
-
-    /// [`Model::new`], calling `lap` with the name of each step as it ends.
-    fn build(corpus: &Corpus, config: &Config, lap: &mut dyn FnMut(&str)) -> Model {
         let documents = documents(corpus);
         let features = features::build(&documents, &[], &features::Weighting::default());
-        drop(documents);
-        lap("features");
+        Model::build(corpus, config, features, &mut |_| {})
+    }
+
+    /// The model from the articles' `features`, calling `lap` with the name
+    /// of each step as it ends. Reads no article text.
+    fn build(
+        corpus: &Corpus,
+        config: &Config,
+        features: features::Features,
+        lap: &mut dyn FnMut(&str),
+    ) -> Model {
         let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
         let topics = topics::assign(&features.vectors, &features.term_labels, &given, config);
         let topic_names = topics
@@ -181,7 +183,8 @@ impl Model {
     }
 }
 
-/// The text of every article, for [`features::build`].
+/// The text of every article, for [`features::build`]: the only place
+/// analysis reads `Article::text`.
 fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
     corpus
         .articles
@@ -194,6 +197,25 @@ fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
         .collect()
 }
 
+/// What analysis reads from the article texts, which nothing after it
+/// does: the vectors, and the body stems near-duplicate detection compares.
+/// A build computes it with [`read_texts`], frees the texts
+/// ([`Corpus::drop_texts`], about a third of a loaded corpus) and finishes
+/// with [`finish`].
+#[derive(Debug, Clone)]
+pub struct TextSignals {
+    features: features::Features,
+    bodies: features::BodyStems,
+}
+
+/// The first part of analysis, the only one that reads `Article::text`.
+pub fn read_texts(corpus: &Corpus) -> TextSignals {
+    let documents = documents(corpus);
+    let (features, bodies) =
+        features::build_with_bodies(&documents, &[], &features::Weighting::default(), true);
+    TextSignals { features, bodies }
+}
+
 /// Analyses the corpus: topics, related stories, near-duplicates, threads.
 pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
     run_timed(corpus, config, &mut |_| {})
@@ -202,14 +224,39 @@ pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
 /// [`run`], calling `lap` with the name of each step as it ends, so a
 /// benchmark can time the steps of the real pipeline.
 pub fn run_timed(corpus: &Corpus, config: &Config, lap: &mut dyn FnMut(&str)) -> Analysis {
-    let model = Model::build(corpus, config, lap);
-    run_with(corpus, config, model, lap)
+    let signals = read_texts(corpus);
+    lap("features");
+    finish_timed(corpus, config, signals, lap)
+}
+
+/// The rest of [`run`] after [`read_texts`] of the same corpus. Reads no
+/// article text, so the corpus's texts may already be dropped.
+pub fn finish(corpus: &Corpus, config: &Config, signals: TextSignals) -> Analysis {
+    finish_timed(corpus, config, signals, &mut |_| {})
+}
+
+/// [`finish`], calling `lap` with the name of each step as it ends.
+pub fn finish_timed(
+    corpus: &Corpus,
+    config: &Config,
+    signals: TextSignals,
+    lap: &mut dyn FnMut(&str),
+) -> Analysis {
+    let TextSignals { features, bodies } = signals;
+    let model = Model::build(corpus, config, features, lap);
+    run_with(corpus, config, model, &bodies, lap)
 }
 
 /// [`run`] on a model already computed. Takes the model to drop each part
 /// as soon as it is done with: the neighbourhoods and candidate lists are as
 /// large as the vectors.
-fn run_with(corpus: &Corpus, config: &Config, model: Model, lap: &mut dyn FnMut(&str)) -> Analysis {
+fn run_with(
+    corpus: &Corpus,
+    config: &Config,
+    model: Model,
+    bodies: &features::BodyStems,
+    lap: &mut dyn FnMut(&str),
+) -> Analysis {
     let settings = &config.related;
     let n_articles = corpus.articles.len();
     let signals = model.signals();
@@ -219,10 +266,9 @@ fn run_with(corpus: &Corpus, config: &Config, model: Model, lap: &mut dyn FnMut(
     } = model;
     lap("scoring");
 
-    let documents = documents(corpus);
     let duplicate_of = duplicates::find(
         &features,
-        &documents,
+        bodies,
         &candidates,
         settings.duplicate_min_similarity,
     );
@@ -238,64 +284,64 @@ fn run_with(corpus: &Corpus, config: &Config, model: Model, lap: &mut dyn FnMut(
     lap("threads");
 
     // Choosing and explaining related stories is independent per article;
-    // `collect` keeps corpus order, so the result does not depend on threads.
-    let related_lists: Vec<Vec<Related>> = candidates
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || related::ReasonFinder::new(&features),
-            |finder, (article_idx, list)| {
-                let kept = duplicate_of[article_idx].unwrap_or(article_idx);
-                let mut chosen: Vec<&related::Candidate> = list
-                    .iter()
-                    .filter(|c| {
-                        // Copies stand behind their kept article, and an article
-                        // is never related to its own copies.
-                        !excluded[c.article_idx]
+    // the results come back in corpus order, so they do not depend on
+    // threads, nor on the order that keeps the vectors read in cache.
+    let order = related::locality_order(&candidates, |c| c.article_idx);
+    let related_lists: Vec<Vec<Related>> = related::map_in_order(
+        &order,
+        || related::ReasonFinder::new(&features),
+        |finder, article_idx| {
+            let list = &candidates[article_idx];
+            let kept = duplicate_of[article_idx].unwrap_or(article_idx);
+            let mut chosen: Vec<&related::Candidate> = list
+                .iter()
+                .filter(|c| {
+                    // Copies stand behind their kept article, and an article
+                    // is never related to its own copies.
+                    !excluded[c.article_idx]
                             && c.article_idx != kept
                             // Shared words, not only shared neighbours: an
                             // article with no close stories has a
                             // neighbourhood of loose ones, and the reasons
                             // shown are the shared words.
                             && c.text >= settings.min_text_similarity
-                    })
-                    .collect();
-                // Far below the article's best match is a weaker kind of
-                // related, whatever the absolute score: an article whose
-                // neighbours are all middling still lists them, and one with
-                // a close match does not pad its list with loose ones.
-                let best = chosen.iter().map(|c| c.total).fold(0.0, f64::max);
-                let floor = settings.min_score.max(settings.min_share_of_best * best);
-                chosen.retain(|c| c.total >= floor);
-                chosen.sort_by(|a, b| {
-                    let (x, y) = (
-                        &corpus.articles[a.article_idx],
-                        &corpus.articles[b.article_idx],
-                    );
-                    b.total
-                        .total_cmp(&a.total)
-                        .then_with(|| y.date.cmp(&x.date))
-                        .then_with(|| x.slug.cmp(&y.slug))
-                });
-                chosen.truncate(settings.count);
-                chosen
-                    .into_iter()
-                    .map(|c| Related {
-                        article_idx: c.article_idx,
-                        score: c.total,
-                        reasons: finder.reasons(article_idx, c.article_idx, MAX_REASONS),
-                        relation: if corpus.articles[c.article_idx].date
-                            <= corpus.articles[article_idx].date
-                        {
-                            Relation::EarlierCoverage
-                        } else {
-                            Relation::FollowUp
-                        },
-                    })
-                    .collect()
-            },
-        )
-        .collect();
+                })
+                .collect();
+            // Far below the article's best match is a weaker kind of
+            // related, whatever the absolute score: an article whose
+            // neighbours are all middling still lists them, and one with
+            // a close match does not pad its list with loose ones.
+            let best = chosen.iter().map(|c| c.total).fold(0.0, f64::max);
+            let floor = settings.min_score.max(settings.min_share_of_best * best);
+            chosen.retain(|c| c.total >= floor);
+            chosen.sort_by(|a, b| {
+                let (x, y) = (
+                    &corpus.articles[a.article_idx],
+                    &corpus.articles[b.article_idx],
+                );
+                b.total
+                    .total_cmp(&a.total)
+                    .then_with(|| y.date.cmp(&x.date))
+                    .then_with(|| x.slug.cmp(&y.slug))
+            });
+            chosen.truncate(settings.count);
+            chosen
+                .into_iter()
+                .map(|c| Related {
+                    article_idx: c.article_idx,
+                    score: c.total,
+                    reasons: finder.reasons(article_idx, c.article_idx, MAX_REASONS),
+                    relation: if corpus.articles[c.article_idx].date
+                        <= corpus.articles[article_idx].date
+                    {
+                        Relation::EarlierCoverage
+                    } else {
+                        Relation::FollowUp
+                    },
+                })
+                .collect()
+        },
+    );
 
     let articles = topics
         .into_iter()
@@ -350,11 +396,12 @@ pub fn explain(
 ) -> Option<Explanation> {
     let a = corpus.articles.get(first)?;
     let b = corpus.articles.get(second)?;
-    let model = Model::new(corpus, config);
+    let TextSignals { features, bodies } = read_texts(corpus);
+    let model = Model::build(corpus, config, features, &mut |_| {});
     let breakdown = related::breakdown(&model.signals(), first, second, &config.related);
     let (shared_entities, shared_terms) = related::shared_labels(&model.features, first, second);
     let reasons = related::reasons(&model.features, first, second, MAX_REASONS);
-    let analysis = run_with(corpus, config, model, &mut |_| {});
+    let analysis = run_with(corpus, config, model, &bodies, &mut |_| {});
     let listed = analysis.articles[first]
         .related
         .iter()
