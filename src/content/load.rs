@@ -86,7 +86,7 @@ pub fn load_hashed(
         // its own buffer for the file bytes (reused, so the memory of the
         // articles kept is not interleaved with freed file buffers).
         .map_init(
-            || (config.boilerplate.clone(), Vec::new()),
+            || (one_pattern(&config.boilerplate), Vec::new()),
             |(boilerplate, buffer), path| {
                 let (loaded, file_diagnostics, hash) = match source_file(root, &content, path) {
                     Some(file) => {
@@ -182,6 +182,26 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
     hasher.finish()
+}
+
+/// `patterns` as one regular expression that matches where any of them
+/// does, so a paragraph is searched once rather than once per pattern (the
+/// list as it is when they do not combine, e.g. two give a group the same
+/// name).
+fn one_pattern(patterns: &[regex::Regex]) -> Vec<regex::Regex> {
+    if patterns.len() < 2 {
+        return patterns.to_vec();
+    }
+    // Every pattern is compiled case-insensitive (`config`); each keeps its
+    // own flags inside its group.
+    let alternatives: Vec<String> = patterns
+        .iter()
+        .map(|re| format!("(?i:{})", re.as_str()))
+        .collect();
+    match regex::Regex::new(&alternatives.join("|")) {
+        Ok(combined) => vec![combined],
+        Err(_) => patterns.to_vec(),
+    }
 }
 
 /// What the load keeps of one file besides its article: where the slug
@@ -951,6 +971,45 @@ With inputs from EFE";
         let site = pasted_site();
         let (corpus, _) = load_with_html(site.path(), &config(), false);
         insta::assert_snapshot!(serde_json::to_string_pretty(&corpus).unwrap());
+    }
+
+    #[test]
+    fn boilerplate_patterns_as_one_match_where_any_of_them_does() {
+        let config = config_with(
+            "boilerplate = [\"^(?-i)EXACT case$\", \"^(?P<x>by) wire$\", \"^(?P<x>via) wire$\"]\n",
+        );
+        let many = &config.boilerplate;
+        let sources = |list: &[regex::Regex]| -> Vec<String> {
+            list.iter().map(|re| re.as_str().to_string()).collect()
+        };
+        assert_eq!(
+            sources(&one_pattern(many)),
+            sources(many),
+            "same group name twice"
+        );
+        let config = config_with("boilerplate = [\"^(?-i)EXACT case$\", \"^by wire$\"]\n");
+        let one = one_pattern(&config.boilerplate);
+        assert_eq!(one.len(), 1);
+        for line in [
+            "Also read | Budget vote",
+            "ALSO READ: more",
+            "Read more",
+            "read more about it here",
+            "Advertisement",
+            "An advertisement",
+            "EXACT case",
+            "exact case",
+            "By Wire",
+            "Photo: Reuters",
+            "The river rose again.",
+            "",
+        ] {
+            assert_eq!(
+                text::is_boilerplate(line, &one),
+                text::is_boilerplate(line, &config.boilerplate),
+                "{line}"
+            );
+        }
     }
 
     #[test]
