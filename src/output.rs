@@ -23,8 +23,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -173,12 +171,14 @@ pub struct Writer {
     /// Whether there is a current output to compare with (a first build
     /// has none: no file need be looked for).
     out_exists: bool,
-    /// When changed files are written by every core rather than by the
-    /// calling thread alone. The kernel's folder and file creation barely
-    /// gains from a second thread (`examples/write_bench.rs`), so a
-    /// [`BackgroundWriter`] writes alone while the cores render, and on
-    /// every core only while rendering waits for it.
-    parallel: Parallel,
+    /// Whether changed files are written by every core or by the calling
+    /// thread alone. The kernel's folder and file creation barely gains
+    /// from a second thread (the 10k and 100k sites are written as fast by
+    /// one, with less CPU: `examples/write_bench.rs`; at 100k, writing on
+    /// every core while rendering waited for the writer took longer too),
+    /// so a [`BackgroundWriter`] writes alone and leaves the cores to
+    /// rendering.
+    write_in_parallel: bool,
     staging_ready: bool,
     /// Whether the staging folder is the kept previous output (see the
     /// module's doc), whose files may stand where new ones go.
@@ -216,7 +216,7 @@ impl Writer {
             previous: Manifest::new(),
             unchanged: Vec::new(),
             out_exists: out.exists(),
-            parallel: Parallel::Always,
+            write_in_parallel: true,
             staging_ready: false,
             recycled: false,
             n_written: 0,
@@ -306,17 +306,16 @@ impl Writer {
             let meta = write_file(&target, &file.bytes).map_err(|e| Error::io(&target, e))?;
             Ok::<_, Error>((file.path.to_path_buf(), FileRecord::of(&meta, file.hash)))
         };
-        // In slices, so that a writer that falls behind rendering turns to
-        // every core within a few milliseconds.
-        for slice in changed.chunks(64) {
-            let written: Vec<(PathBuf, FileRecord)> = if self.parallel.now() {
-                slice.par_iter().map(write_one).collect::<Result<_, _>>()?
-            } else {
-                slice.iter().map(write_one).collect::<Result<_, _>>()?
-            };
-            self.n_written += written.len();
-            self.files.extend(written);
-        }
+        let written: Vec<(PathBuf, FileRecord)> = if self.write_in_parallel {
+            changed
+                .par_iter()
+                .map(write_one)
+                .collect::<Result<_, _>>()?
+        } else {
+            changed.iter().map(write_one).collect::<Result<_, _>>()?
+        };
+        self.n_written += written.len();
+        self.files.extend(written);
         Ok(())
     }
 
@@ -445,46 +444,24 @@ fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<fs::Metadata> {
     file.metadata()
 }
 
-/// When a [`Writer`] writes changed files on every core.
-#[derive(Debug, Clone)]
-enum Parallel {
-    Always,
-    /// While the flag is up: a [`BackgroundWriter`]'s renderer is waiting
-    /// for it.
-    WhileWaitedFor(Arc<AtomicBool>),
-}
-
-impl Parallel {
-    fn now(&self) -> bool {
-        match self {
-            Parallel::Always => true,
-            Parallel::WhileWaitedFor(waiting) => waiting.load(Ordering::Relaxed),
-        }
-    }
-}
-
 /// A [`Writer`] on a thread of its own, so that writing one batch of pages
 /// overlaps rendering the next: creating thousands of folders and files
 /// waits on the kernel more than it computes.
 ///
 /// [`BackgroundWriter::add`] queues a batch (waiting while one batch is
 /// already queued, so at most three are in memory: one being rendered, one
-/// queued, one being written). While `add` or `finish` waits, the writer
-/// writes on every core (rendering has stopped: at 100,000 articles the
-/// writer is the slower of the two). An error of the writer thread is
-/// returned by the next `add` or by `finish`. Dropped before `finish`, it
-/// drops the writer, which puts its staging folder aside.
+/// queued, one being written). An error of the writer thread is returned
+/// by the next `add` or by `finish`. Dropped before `finish`, it drops the
+/// writer, which puts its staging folder aside.
 pub struct BackgroundWriter {
     queue: Option<std::sync::mpsc::SyncSender<Vec<Page>>>,
     thread: Option<std::thread::JoinHandle<Result<Writer, Error>>>,
-    waiting: Arc<AtomicBool>,
 }
 
 impl BackgroundWriter {
     /// Starts the thread that feeds `writer`.
     pub fn new(mut writer: Writer) -> Self {
-        let waiting = Arc::new(AtomicBool::new(false));
-        writer.parallel = Parallel::WhileWaitedFor(Arc::clone(&waiting));
+        writer.write_in_parallel = false;
         let (queue, batches) = std::sync::mpsc::sync_channel::<Vec<Page>>(1);
         let thread = std::thread::spawn(move || {
             for pages in batches {
@@ -495,27 +472,16 @@ impl BackgroundWriter {
         Self {
             queue: Some(queue),
             thread: Some(thread),
-            waiting,
         }
     }
 
     /// Queues `pages` to be written.
     pub fn add(&mut self, pages: Vec<Page>) -> Result<(), Error> {
-        let Some(queue) = &self.queue else {
-            return self.join().map(drop);
-        };
-        let pages = match queue.try_send(pages) {
-            Ok(()) => return Ok(()),
-            Err(std::sync::mpsc::TrySendError::Full(pages)) => pages,
-            // The thread stopped: it failed, and says why.
-            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return self.join().map(drop),
-        };
-        self.waiting.store(true, Ordering::Relaxed);
-        let sent = queue.send(pages);
-        self.waiting.store(false, Ordering::Relaxed);
+        let sent = self.queue.as_ref().map(|queue| queue.send(pages));
         match sent {
-            Ok(()) => Ok(()),
-            Err(_) => self.join().map(drop),
+            Some(Ok(())) => Ok(()),
+            // The thread stopped: it failed, and says why.
+            _ => self.join().map(drop),
         }
     }
 
@@ -531,11 +497,9 @@ impl BackgroundWriter {
         self.join()?.finish_recorded()
     }
 
-    /// Closes the queue and waits for the thread, which writes what is
-    /// left on every core.
+    /// Closes the queue and waits for the thread.
     fn join(&mut self) -> Result<Writer, Error> {
         self.queue = None;
-        self.waiting.store(true, Ordering::Relaxed);
         match self.thread.take().map(std::thread::JoinHandle::join) {
             Some(Ok(result)) => result,
             Some(Err(panic)) => std::panic::resume_unwind(panic),
@@ -766,21 +730,37 @@ fn holds_only(out: &Path, files: &Manifest) -> bool {
     if !out.is_dir() {
         return false;
     }
-    let mut n_existing = 0usize;
-    for entry in walkdir::WalkDir::new(out).min_depth(1) {
-        let Ok(entry) = entry else {
-            return false;
-        };
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        n_existing += 1;
-        let relative = entry.path().strip_prefix(out).unwrap_or(entry.path());
-        if !entry.file_type().is_file() || !files.contains_key(relative) {
-            return false;
+    entries_below(out, Path::new("")).is_some_and(|entries| {
+        entries.len() == files.len()
+            && entries
+                .iter()
+                .all(|(path, is_file)| *is_file && files.contains_key(path))
+    })
+}
+
+/// Every entry below `dir` that is not a folder, by its path under
+/// `relative`, and whether it is a plain file; `None` when a folder cannot
+/// be read. Folders are read in parallel (an output holds one per
+/// article), and nothing is `stat`ed: the folder entries say their kind.
+fn entries_below(dir: &Path, relative: &Path) -> Option<Vec<(PathBuf, bool)>> {
+    let entries: Vec<fs::DirEntry> = fs::read_dir(dir).ok()?.collect::<Result<_, _>>().ok()?;
+    let mut found = Vec::new();
+    let mut folders = Vec::new();
+    for entry in entries {
+        let kind = entry.file_type().ok()?;
+        let path = relative.join(entry.file_name());
+        if kind.is_dir() {
+            folders.push((entry.path(), path));
+        } else {
+            found.push((path, kind.is_file()));
         }
     }
-    n_existing == files.len()
+    let below: Vec<Vec<(PathBuf, bool)>> = folders
+        .par_iter()
+        .map(|(folder, path)| entries_below(folder, path))
+        .collect::<Option<_>>()?;
+    found.extend(below.into_iter().flatten());
+    Some(found)
 }
 
 /// Every file under `static_dir` (hidden ones skipped), relative path first.
