@@ -9,6 +9,8 @@
 //! the same topic but with nothing in common are never related. Every part
 //! is in [0, 1] and symmetric in the two articles.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use super::features::{cosine, shared, Features};
@@ -248,21 +250,161 @@ impl PairParts {
 
     /// The parts of `article_idx` against each of `others`, in their order.
     fn of(&mut self, features: &Features, article_idx: usize, others: &[u32]) -> Vec<Near> {
+        self.load(features, article_idx);
+        others
+            .iter()
+            .map(|&other| self.against(features, other))
+            .collect()
+    }
+
+    fn load(&mut self, features: &Features, article_idx: usize) {
         self.terms.load(vector_of(&features.vectors, article_idx));
         self.entities
             .load(vector_of(&features.entity_vectors, article_idx));
+    }
+
+    /// The parts of the loaded article against `other`.
+    fn against(&self, features: &Features, other: u32) -> Near {
+        Near {
+            article_idx: other,
+            text: self
+                .terms
+                .dot(vector_of(&features.vectors, other as usize))
+                .clamp(0.0, 1.0),
+            entities: self
+                .entities
+                .dot(vector_of(&features.entity_vectors, other as usize))
+                .clamp(0.0, 1.0),
+        }
+    }
+}
+
+/// No pair parts computed yet in a [`MutualParts`] slot (a NaN, which no
+/// clamped dot product is).
+const NOT_YET: u64 = u64::MAX;
+
+/// The text and entity parts of the pairs that both articles found (each
+/// is in the other's found list: three quarters of all pairs), computed by
+/// whichever side needs them first and read by the other. Both sides
+/// compute the same bits (a product of two f32 weights is exact in f64, and
+/// both sum over the shared ids in id order), so which side comes first
+/// changes the work done, never the result.
+struct MutualParts {
+    /// Per article, parallel to its found list: the pair's slot in
+    /// `values`, or `u32::MAX` when the other article did not find this one.
+    slots: Vec<Vec<u32>>,
+    /// Per slot: the text and entity parts' bits, `NOT_YET` until computed.
+    values: Vec<[AtomicU64; 2]>,
+}
+
+impl MutualParts {
+    fn new(found: &[Vec<u32>]) -> Self {
+        // Each found list by index, with each entry's position in it.
+        let by_index: Vec<Vec<(u32, u32)>> = found
+            .par_iter()
+            .map(|list| {
+                let mut entries: Vec<(u32, u32)> = (0..list.len() as u32)
+                    .map(|pos| (list[pos as usize], pos))
+                    .collect();
+                entries.sort_unstable();
+                entries
+            })
+            .collect();
+        // Where article `a` stands in `b`'s found list, if there.
+        let position = |b: usize, a: u32| -> Option<usize> {
+            let entries = by_index.get(b)?;
+            let at = entries.binary_search_by_key(&a, |&(idx, _)| idx).ok()?;
+            Some(entries[at].1 as usize)
+        };
+        // A pair's slot is numbered from the side of its smaller index.
+        let owned: Vec<Vec<bool>> = found
+            .par_iter()
+            .enumerate()
+            .map(|(a, list)| {
+                list.iter()
+                    .map(|&b| b as usize > a && position(b as usize, a as u32).is_some())
+                    .collect()
+            })
+            .collect();
+        let mut next_slot = 0u32;
+        let mut slots: Vec<Vec<u32>> = owned
+            .iter()
+            .map(|flags| {
+                flags
+                    .iter()
+                    .map(|&is_owned| {
+                        if is_owned {
+                            next_slot += 1;
+                            next_slot - 1
+                        } else {
+                            u32::MAX
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        drop(owned);
+        let from_smaller: Vec<Vec<(usize, u32)>> = found
+            .par_iter()
+            .enumerate()
+            .map(|(a, list)| {
+                list.iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| (b as usize) < a)
+                    .filter_map(|(pos, &b)| {
+                        let theirs = position(b as usize, a as u32)?;
+                        Some((pos, slots[b as usize][theirs]))
+                    })
+                    .collect()
+            })
+            .collect();
+        for (list, shared) in slots.iter_mut().zip(from_smaller) {
+            for (pos, slot) in shared {
+                list[pos] = slot;
+            }
+        }
+        let values = (0..next_slot)
+            .map(|_| [AtomicU64::new(NOT_YET), AtomicU64::new(NOT_YET)])
+            .collect();
+        Self { slots, values }
+    }
+
+    /// The parts of `article_idx` against each of `others` (its found
+    /// list), in their order: from the slot when the other side already
+    /// computed them.
+    fn of(
+        &self,
+        parts: &mut PairParts,
+        features: &Features,
+        article_idx: usize,
+        others: &[u32],
+    ) -> Vec<Near> {
+        parts.load(features, article_idx);
+        let slots = self.slots.get(article_idx).map_or(&[][..], Vec::as_slice);
         others
             .iter()
-            .map(|&other| Near {
-                article_idx: other,
-                text: self
-                    .terms
-                    .dot(vector_of(&features.vectors, other as usize))
-                    .clamp(0.0, 1.0),
-                entities: self
-                    .entities
-                    .dot(vector_of(&features.entity_vectors, other as usize))
-                    .clamp(0.0, 1.0),
+            .enumerate()
+            .map(|(pos, &other)| {
+                let Some(value) = slots
+                    .get(pos)
+                    .and_then(|&slot| self.values.get(slot as usize))
+                else {
+                    return parts.against(features, other);
+                };
+                // The text is stored last (release) and read first
+                // (acquire), so its presence means the entities are there.
+                let text = value[0].load(Ordering::Acquire);
+                if text != NOT_YET {
+                    return Near {
+                        article_idx: other,
+                        text: f64::from_bits(text),
+                        entities: f64::from_bits(value[1].load(Ordering::Relaxed)),
+                    };
+                }
+                let near = parts.against(features, other);
+                value[1].store(near.entities.to_bits(), Ordering::Relaxed);
+                value[0].store(near.text.to_bits(), Ordering::Release);
+                near
             })
             .collect()
     }
@@ -366,13 +508,11 @@ impl Expander {
 fn closest(
     features: &Features,
     article_idx: usize,
-    list: &[u32],
+    parts: Vec<Near>,
     n_nearest: usize,
-    parts: &mut PairParts,
     config: &RelatedConfig,
 ) -> Vec<(Near, f32)> {
     let mut near: Vec<(Near, f32)> = parts
-        .of(features, article_idx, list)
         .into_iter()
         .map(|near| {
             let other = near.article_idx as usize;
@@ -429,12 +569,13 @@ pub fn nearest_and_neighbourhoods(
     // same scoring work. The similarities that choose them also weigh the
     // neighbours, in the same pass, and their parts are kept for scoring.
     let order = locality_order(found, |&other| other as usize);
+    let mutual = MutualParts::new(found);
     let results = map_in_order(
         &order,
         || (PairParts::new(features), Expander::new(n_terms)),
         |(parts, expander), article_idx| {
-            let list = &found[article_idx];
-            let near = closest(features, article_idx, list, n_candidates, parts, config);
+            let pairs = mutual.of(parts, features, article_idx, &found[article_idx]);
+            let near = closest(features, article_idx, pairs, n_candidates, config);
             let neighbours: Vec<(u32, f32)> = near
                 .iter()
                 .take(n_neighbours)

@@ -37,6 +37,10 @@ pub fn find(
 ) -> (Vec<Thread>, Vec<Option<usize>>) {
     let n_articles = corpus.articles.len().min(candidates.len());
     let window_seconds = (config.thread_window_days.max(0.0) * 86_400.0) as i64;
+    // Read in one pass: looking each pair's dates up in the articles
+    // themselves (large, and in no cache over 100,000 of them) cost more
+    // than the rest of the link test.
+    let timestamps: Vec<i64> = corpus.articles.iter().map(|a| a.date.timestamp()).collect();
     let mut links: Vec<(f64, usize, usize)> = Vec::new();
     for (article_idx, list) in candidates.iter().enumerate().take(n_articles) {
         for candidate in list {
@@ -50,9 +54,7 @@ pub fn find(
                 continue;
             }
             let scored = candidate;
-            let apart = (corpus.articles[article_idx].date.timestamp()
-                - corpus.articles[other].date.timestamp())
-            .abs();
+            let apart = (timestamps[article_idx] - timestamps[other]).abs();
             // One story is told in the same words and names: the pair's own
             // text and entity similarity, not the neighbourhood part of the
             // related score, which ties together a whole subject (every
