@@ -122,7 +122,7 @@ fn dump(path: &Path, corpus: &content::Corpus, analysis: &analyse::Analysis) -> 
 fn bench(root: &Path) -> Result<(), String> {
     let config = Config::load(root).map_err(|err| err.to_string())?;
     let started = Instant::now();
-    let (corpus, _) = content::load(root, &config, false);
+    let (mut corpus, _) = content::load(root, &config, false);
     let load_seconds = started.elapsed().as_secs_f64();
     let (_, rss_loaded) = memory_mib();
     let repeats: usize = std::env::var("BENCH_REPEAT")
@@ -134,11 +134,18 @@ fn bench(root: &Path) -> Result<(), String> {
     }
     let started = Instant::now();
     let cpu_before = cpu_seconds();
+    // As `digest build` does: the texts are freed once the features are read.
     let analysis = if std::env::var_os("BENCH_STAGES").is_some() {
         println!("  steps:");
-        analyse::run_timed(&corpus, &config, &mut step_printer())
+        let mut lap = step_printer();
+        let signals = analyse::read_texts(&corpus);
+        corpus.drop_texts();
+        lap("features");
+        analyse::finish_timed(&corpus, &config, signals, &mut lap)
     } else {
-        analyse::run(&corpus, &config)
+        let signals = analyse::read_texts(&corpus);
+        corpus.drop_texts();
+        analyse::finish(&corpus, &config, signals)
     };
     let analyse_seconds = started.elapsed().as_secs_f64();
     let analyse_cpu = cpu_seconds() - cpu_before;

@@ -289,16 +289,18 @@ fn load_config(options: &BuildOptions) -> Result<Config, Error> {
 /// Loads, analyses and groups the site and loads its templates: all but
 /// rendering and writing.
 /// `bodies` says whether the articles hold their HTML bodies or the render
-/// stage makes them again from the files.
+/// stage makes them again from the files; with `drop_texts`, the articles'
+/// plain texts are emptied as soon as the analysis has read them.
 fn prepare(
     options: &BuildOptions,
     config: Config,
     bodies: content::Bodies,
+    drop_texts: bool,
     laps: &mut Laps,
 ) -> Result<Prepared, Error> {
     let progress = &options.progress;
     progress.stage("load");
-    let (corpus, mut diagnostics, file_hashes) =
+    let (mut corpus, mut diagnostics, file_hashes) =
         content::load_hashed(&options.root, &config, options.include_drafts, bodies);
     laps.lap("load");
     // A template that does not compile is reported with the content
@@ -319,7 +321,14 @@ fn prepare(
     };
 
     progress.stage("analyse");
-    let analysis = analyse::run(&corpus, &config);
+    // Only the first part of the analysis reads the plain texts, and nothing
+    // after it does: their memory (a third of the loaded corpus) can be
+    // given back before the rest of the analysis runs.
+    let signals = analyse::read_texts(&corpus);
+    if drop_texts {
+        corpus.drop_texts();
+    }
+    let analysis = analyse::finish(&corpus, &config, signals);
     laps.lap("analyse");
     progress.stage("group");
     let digest = group::run(&corpus, &analysis, &config);
@@ -346,7 +355,7 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
     laps.lap("config");
     // `serve` keeps the site and renders pages again after an edit, from
     // the corpus it keeps: the bodies must not change under it.
-    let prepared = prepare(options, config, content::Bodies::Held, &mut laps)?;
+    let prepared = prepare(options, config, content::Bodies::Held, false, &mut laps)?;
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,
     };
@@ -417,10 +426,7 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     };
     // The bodies are made again from the files batch by batch as the pages
     // are rendered, so the corpus does not hold them through the analysis.
-    let mut prepared = prepare(options, config, content::Bodies::FromFile, &mut laps)?;
-    // Nothing after the analysis reads the plain texts (rendering uses the
-    // HTML bodies): give their memory back before the pages are made.
-    prepared.corpus.drop_texts();
+    let prepared = prepare(options, config, content::Bodies::FromFile, true, &mut laps)?;
 
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,

@@ -4,16 +4,14 @@
 //! close; every later copy points at the earliest one, which stays in lists.
 //!
 //! Bodies are compared without the headline, because outlets rewrite the
-//! headline of a wire story far more often than its text.
-
-use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+//! headline of a wire story far more often than its text. Their stem counts
+//! come from the features pass ([`BodyStems`]): this step never reads the
+//! article texts, so a build can free them before it runs.
 
 use rayon::prelude::*;
 
-use super::features::{cosine, sparse_dot, Document, Features};
+use super::features::{cosine, sparse_dot, BodyStems, Features};
 use super::related::Candidate;
-use super::text::{for_each_word, normalise_word, FastHasher, FastMap, LanguageTools};
 
 /// Only pairs whose TF-IDF vectors are at least this share of
 /// `duplicate_min_similarity` similar have their bodies compared: a cheap
@@ -26,7 +24,7 @@ const PREFILTER: f64 = 0.6;
 const MIN_LENGTH_RATIO: f64 = 0.6;
 
 /// Pairs whose bodies are compared at a time: bounds the memory of the
-/// word counts held at once, whatever the size of the site.
+/// unpacked stem counts held at once, whatever the size of the site.
 const PAIRS_PER_BLOCK: usize = 16_384;
 
 /// For every article, the earliest article it is a near-duplicate of.
@@ -34,10 +32,10 @@ const PAIRS_PER_BLOCK: usize = 16_384;
 /// Articles are in corpus order (oldest first, then slug), so the earliest
 /// copy has the smallest index. Only candidate pairs are compared: first by
 /// what analysis already computed, then, for the few that pass, by their
-/// bodies' words, counted in parallel one block of pairs at a time.
+/// bodies' stem counts, in parallel one block of pairs at a time.
 pub fn find(
     features: &Features,
-    documents: &[Document<'_>],
+    bodies: &BodyStems,
     candidates: &[Vec<Candidate>],
     min_similarity: f64,
 ) -> Vec<Option<usize>> {
@@ -69,28 +67,17 @@ pub fn find(
 
     // Earliest partner of each article.
     let mut earliest_partner: Vec<Option<usize>> = vec![None; n_articles];
-    // A thread takes a stem cache for each body and gives it back after, so
-    // caches live through all blocks (and all of rayon's splits of them).
-    let pool: Mutex<Vec<StemCache<'_>>> = Mutex::default();
     for block in pairs.chunks(PAIRS_PER_BLOCK) {
         let mut needed: Vec<usize> = block.iter().flat_map(|&(a, b)| [a, b]).collect();
         needed.sort_unstable();
         needed.dedup();
-        let bodies: Vec<Option<BodyCounts>> = needed
-            .par_iter()
-            .map(|&idx| {
-                let document = documents.get(idx)?;
-                let mut cache = lock(&pool).pop().unwrap_or_default();
-                let counts = cache.counts(document);
-                lock(&pool).push(cache);
-                Some(counts)
-            })
-            .collect();
+        let counts: Vec<Option<BodyCounts>> =
+            needed.par_iter().map(|&idx| bodies.counts(idx)).collect();
         let body = |idx: usize| {
             needed
                 .binary_search(&idx)
                 .ok()
-                .and_then(|position| bodies[position].as_ref())
+                .and_then(|position| counts[position].as_ref())
         };
         let copies: Vec<bool> = block
             .par_iter()
@@ -160,32 +147,11 @@ fn might_be_copy(features: &Features, a: usize, b: usize, min_similarity: f64) -
     cosine(vector_a, vector_b) >= PREFILTER * min_similarity
 }
 
-/// True when `a` and `b` are near-copies of each other.
-pub fn is_copy(
-    features: &Features,
-    documents: &[Document<'_>],
-    a: usize,
-    b: usize,
-    min_similarity: f64,
-) -> bool {
-    might_be_copy(features, a, b, min_similarity)
-        && match (documents.get(a), documents.get(b)) {
-            (Some(x), Some(y)) => body_similarity(x, y) >= min_similarity,
-            _ => false,
-        }
-}
+/// Stem counts of a body, sorted by stem ([`BodyStems::counts`]).
+type BodyCounts = Vec<(u32, f32)>;
 
-/// Cosine of the stem counts of two bodies (stop words left out).
-pub fn body_similarity(a: &Document<'_>, b: &Document<'_>) -> f64 {
-    counts_cosine(&stem_counts(a), &stem_counts(b))
-}
-
-/// Stem counts keyed by a 64-bit hash of the stem, sorted: a fifth of the
-/// memory of the strings, which matters when many bodies are compared. Two
-/// different stems sharing a hash is vanishingly rare and would only nudge
-/// one similarity.
-type BodyCounts = Vec<(u64, f32)>;
-
+/// Cosine of two bodies' stem counts. The counts are whole numbers, so the
+/// sums are exact in any order.
 fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
     let dot = sparse_dot(counts_a, counts_b);
     let norm = |counts: &BodyCounts| {
@@ -203,61 +169,10 @@ fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn stem_counts(document: &Document<'_>) -> BodyCounts {
-    StemCache::default().counts(document)
-}
-
-/// The stem hash of every spelling a thread has met (`None`: a stop word or
-/// one letter), per language, so that counting many bodies normalises and
-/// stems each distinct spelling once rather than every word (stemming was
-/// most of the time of this step).
-#[derive(Default)]
-struct StemCache<'a> {
-    languages: BTreeMap<&'static str, FastMap<&'a str, Option<u64>>>,
-    buffer: String,
-}
-
-impl<'a> StemCache<'a> {
-    fn counts(&mut self, document: &Document<'a>) -> BodyCounts {
-        use std::hash::{Hash, Hasher};
-        let tools = LanguageTools::for_code(document.lang);
-        let stems = self.languages.entry(tools.code).or_default();
-        let buffer = &mut self.buffer;
-        let mut hashes: Vec<u64> = Vec::new();
-        for_each_word(document.text, |word| {
-            let hash = *stems.entry(word.text).or_insert_with(|| {
-                if normalise_word(word.text, buffer) && !tools.is_stop_word(buffer) {
-                    let mut hasher = FastHasher::default();
-                    tools.stem(buffer).hash(&mut hasher);
-                    Some(hasher.finish())
-                } else {
-                    None
-                }
-            });
-            hashes.extend(hash);
-        });
-        // Sorted, equal hashes are neighbours: count each run.
-        hashes.sort_unstable();
-        let mut counts: BodyCounts = Vec::new();
-        for hash in hashes {
-            match counts.last_mut() {
-                Some((last, count)) if *last == hash => *count += 1.0,
-                _ => counts.push((hash, 1.0)),
-            }
-        }
-        counts.shrink_to_fit();
-        counts
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::features::{build, Document, Weighting};
+    use crate::analyse::features::{build_with_bodies, Document, Weighting};
     use crate::analyse::related::{candidates, Signals};
     use crate::config::RelatedConfig;
 
@@ -270,7 +185,7 @@ mod tests {
                 lang: "en",
             })
             .collect();
-        let features = build(&docs, &[], &Weighting::default());
+        let (features, bodies) = build_with_bodies(&docs, &[], &Weighting::default(), true);
         let topics = vec![Vec::new(); texts.len()];
         let timestamps = vec![0; texts.len()];
         let signals = Signals {
@@ -281,7 +196,7 @@ mod tests {
         };
         let config = RelatedConfig::default();
         let found = candidates(&signals, &config, 20);
-        find(&features, &docs, &found, config.duplicate_min_similarity)
+        find(&features, &bodies, &found, config.duplicate_min_similarity)
     }
 
     const WIRE: &str = "Flood waters forced the evacuation of three villages along the \

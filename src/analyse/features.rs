@@ -100,29 +100,40 @@ pub fn build(
     background: &[Document<'_>],
     weighting: &Weighting,
 ) -> Features {
+    build_with_bodies(documents, background, weighting, false).0
+}
+
+/// [`build`], and the stem counts of every document's body when `bodies`
+/// is true (else an empty [`BodyStems`]).
+pub fn build_with_bodies(
+    documents: &[Document<'_>],
+    background: &[Document<'_>],
+    weighting: &Weighting,
+    bodies: bool,
+) -> (Features, BodyStems) {
     let all: Vec<&Document<'_>> = documents.iter().chain(background.iter()).collect();
     let shared = SharedWords::new(weighting.stemming);
-    // Each thread takes a set of word caches for a chunk and gives it back
-    // after, so a spelling is looked up in the shared tables once per thread
-    // rather than once per chunk.
-    let pool: Mutex<Vec<Caches<'_>>> = Mutex::default();
+    // Each thread takes a worker (word caches, counting arrays) for a chunk
+    // and gives it back after, so a spelling is looked up in the shared
+    // tables once per thread rather than once per chunk.
+    let pool: Mutex<Vec<Worker<'_>>> = Mutex::default();
     let mut chunks: Vec<Chunk> = all
         .par_chunks(CHUNK_SIZE)
         .enumerate()
         .map(|(chunk_idx, docs)| {
-            let mut caches = lock(&pool).pop().unwrap_or_default();
+            let mut worker = lock(&pool).pop().unwrap_or_default();
             let chunk = Chunk::process(
                 docs,
                 chunk_idx * CHUNK_SIZE,
                 weighting,
                 &shared,
-                &mut caches,
+                &mut worker,
             );
-            lock(&pool).push(caches);
+            lock(&pool).push(worker);
             chunk
         })
         .collect();
-    drop(pool);
+    let workers = pool.into_inner().unwrap_or_else(PoisonError::into_inner);
     let RunTexts {
         words,
         stems,
@@ -171,50 +182,128 @@ pub fn build(
         entities_by_final_id,
     ));
 
-    // Remap every chunk's ids to final ones, in parallel and in place.
-    let remapped: Vec<Chunk> = chunks
-        .into_par_iter()
-        .map(|mut chunk| {
-            remap(&mut chunk.term_counts, &term_ids);
-            remap(&mut chunk.entity_counts, &entity_ids);
-            chunk
-        })
-        .collect();
-    drop((term_ids, entity_ids));
-    let mut word_counts = Vec::with_capacity(all.len());
-    let mut term_counts = Vec::with_capacity(all.len());
-    let mut entity_counts = Vec::with_capacity(all.len());
-    for chunk in remapped {
-        word_counts.extend(chunk.word_counts);
-        term_counts.extend(chunk.term_counts);
-        entity_counts.extend(chunk.entity_counts);
-    }
-    word_counts.truncate(documents.len());
-
+    // Document frequencies, summed over the threads and moved to final ids.
+    let term_df = final_frequencies(
+        workers.iter().map(|w| &w.term_frequencies[..]),
+        &term_ids,
+        term_labels.len(),
+    );
+    let entity_df = final_frequencies(
+        workers.iter().map(|w| &w.entity_frequencies[..]),
+        &entity_ids,
+        entity_labels.len(),
+    );
+    drop(workers);
     let n_documents = all.len();
-    let term_df = document_frequencies(&term_counts, term_labels.len());
-    let entity_df = document_frequencies(&entity_counts, entity_labels.len());
     let term_idf = inverse_document_frequencies(&term_df, n_documents, weighting.idf_power);
     let entity_idf = inverse_document_frequencies(&entity_df, n_documents, weighting.idf_power);
 
-    term_counts.truncate(documents.len());
-    entity_counts.truncate(documents.len());
-    let vectors = term_counts
+    // Every chunk's documents into vectors (and body stems), in parallel;
+    // background documents only counted for the frequencies.
+    let weighed: Vec<ChunkVectors> = chunks
         .into_par_iter()
-        .map(|counts| weigh(counts, &term_idf, weighting, weighting.max_terms))
+        .enumerate()
+        .map(|(chunk_idx, chunk)| {
+            let n_own = documents
+                .len()
+                .saturating_sub(chunk_idx * CHUNK_SIZE)
+                .min(chunk.word_counts.len());
+            let mut out = ChunkVectors::default();
+            let mut entries: Vec<(u32, f32, u32)> = Vec::new();
+            for idx in 0..n_own {
+                entries.clear();
+                entries.extend(chunk.terms.document(idx).map(|(id, weight, body)| {
+                    // One-letter stems keep their key, above every term id.
+                    let id = term_ids.get(id as usize).copied().unwrap_or(id);
+                    (id, weight, body)
+                }));
+                entries.sort_unstable_by_key(|&(id, ..)| id);
+                if bodies {
+                    let mut previous = 0;
+                    for &(id, _, body) in &entries {
+                        if body > 0 {
+                            push_varint(&mut out.body_bytes, id - previous);
+                            push_varint(&mut out.body_bytes, body);
+                            previous = id;
+                        }
+                    }
+                    out.body_ends.push(out.body_bytes.len());
+                }
+                let counts = entries
+                    .iter()
+                    .filter(|&&(id, ..)| (id as usize) < term_idf.len())
+                    .map(|&(id, weight, _)| (id, weight))
+                    .collect();
+                out.vectors
+                    .push(weigh(counts, &term_idf, weighting, weighting.max_terms));
+                let mut counts: Vec<(u32, f32)> = chunk
+                    .entities
+                    .document(idx)
+                    .map(|(id, weight, _)| {
+                        (entity_ids.get(id as usize).copied().unwrap_or(0), weight)
+                    })
+                    .collect();
+                counts.sort_unstable_by_key(|&(id, _)| id);
+                out.entity_vectors
+                    .push(weigh(counts, &entity_idf, weighting, weighting.max_terms));
+            }
+            out.word_counts = chunk.word_counts;
+            out.word_counts.truncate(n_own);
+            out.body_bytes.shrink_to_fit();
+            out
+        })
         .collect();
-    let entity_vectors = entity_counts
-        .into_par_iter()
-        .map(|counts| weigh(counts, &entity_idf, weighting, weighting.max_terms))
-        .collect();
-    Features {
+    let mut vectors = Vec::with_capacity(documents.len());
+    let mut entity_vectors = Vec::with_capacity(documents.len());
+    let mut word_counts = Vec::with_capacity(documents.len());
+    let mut body_stems = BodyStems::default();
+    for chunk in weighed {
+        vectors.extend(chunk.vectors);
+        entity_vectors.extend(chunk.entity_vectors);
+        word_counts.extend(chunk.word_counts);
+        if bodies {
+            body_stems.chunks.push((chunk.body_bytes, chunk.body_ends));
+        }
+    }
+    let features = Features {
         term_labels,
         vectors,
         entity_labels,
         entity_vectors,
         word_counts,
         term_document_frequency: term_df,
+    };
+    (features, body_stems)
+}
+
+/// Document frequencies by final id, from each thread's by provisional id.
+fn final_frequencies<'f>(
+    per_thread: impl Iterator<Item = &'f [u32]>,
+    final_ids: &[u32],
+    n_ids: usize,
+) -> Vec<u32> {
+    let mut frequencies = vec![0u32; n_ids];
+    for counts in per_thread {
+        for (id, &count) in counts.iter().enumerate() {
+            if let Some(slot) = final_ids
+                .get(id)
+                .and_then(|&id| frequencies.get_mut(id as usize))
+            {
+                *slot += count;
+            }
+        }
     }
+    frequencies
+}
+
+/// The vectors (and body stems) of one chunk's documents.
+#[derive(Default)]
+struct ChunkVectors {
+    vectors: Vec<SparseVector>,
+    entity_vectors: Vec<SparseVector>,
+    word_counts: Vec<u32>,
+    body_bytes: Vec<u8>,
+    body_ends: Vec<usize>,
 }
 
 /// Cosine similarity of two L2-normalised sparse vectors sorted by id, in
@@ -264,6 +353,15 @@ pub fn shared(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
 /// No id: a stop word, or a word too short to count.
 const NO_ID: u32 = u32::MAX;
 
+/// The body key of a word whose stem has one letter (or none): not a term,
+/// but near-duplicate detection counts it like any other stem. Above every
+/// term id (fewer than 2^26), and told apart by the letter.
+fn one_letter_stem(stem: &str) -> u32 {
+    const ONE_LETTER_STEM: u32 = 1 << 31;
+    // One past the last char for an empty stem.
+    ONE_LETTER_STEM | stem.chars().next().map_or(0x11_0000, u32::from)
+}
+
 /// The run-wide word tables are split into this many shards, each behind
 /// its own lock, so that threads rarely wait for each other.
 const SHARD_BITS: u32 = 6;
@@ -277,6 +375,9 @@ struct WordInfo {
     /// Run-wide provisional id of its stem, or [`NO_ID`] for a stop word or
     /// a stem of one letter.
     term: u32,
+    /// What near-duplicate detection counts it as: its term, a stem of one
+    /// letter as [`one_letter_stem`], or [`NO_ID`] for a stop word.
+    body_key: u32,
     /// It cannot open or close a name (stop word, month, title, connector).
     weak: bool,
 }
@@ -307,9 +408,9 @@ struct WrittenShard {
 #[derive(Default)]
 struct WordShard {
     ids: FastMap<Box<str>, u32>,
-    /// Per word of the shard: (language code, term, weak) for every language
-    /// it was met in.
-    languages: Vec<Vec<(&'static str, u32, bool)>>,
+    /// Per word of the shard: (language code, term, body key, weak) for
+    /// every language it was met in.
+    languages: Vec<Vec<(&'static str, u32, u32, bool)>>,
 }
 
 /// The normalised words and stems of the whole run, shared by the threads
@@ -435,14 +536,15 @@ impl SharedWords {
         let shard_idx = shard_of(word);
         let known = |shard: &WordShard| {
             let &index = shard.ids.get(word)?;
-            let &(_, term, weak) = shard
+            let &(_, term, body_key, weak) = shard
                 .languages
                 .get(index as usize)?
                 .iter()
-                .find(|(code, _, _)| *code == tools.code)?;
+                .find(|(code, ..)| *code == tools.code)?;
             Some(WordInfo {
                 normalised: provisional_id(shard_idx, index as usize),
                 term,
+                body_key,
                 weak,
             })
         };
@@ -452,8 +554,8 @@ impl SharedWords {
         // Stemming, the slow part, runs without the lock. Two threads that
         // meet a new word at once both stem it, to the same result; the
         // first to insert it wins.
-        let term = if tools.is_stop_word(word) {
-            NO_ID
+        let (term, body_key) = if tools.is_stop_word(word) {
+            (NO_ID, NO_ID)
         } else {
             let stem = if self.stemming {
                 tools.stem(word)
@@ -461,9 +563,10 @@ impl SharedWords {
                 std::borrow::Cow::Borrowed(word)
             };
             if stem.chars().nth(1).is_none() {
-                NO_ID
+                (NO_ID, one_letter_stem(&stem))
             } else {
-                self.stem_id(&stem)
+                let id = self.stem_id(&stem);
+                (id, id)
             }
         };
         let weak = is_weak_in_name(word, tools);
@@ -479,16 +582,17 @@ impl SharedWords {
             }
         };
         let languages = &mut shard.languages[index as usize];
-        let (term, weak) = match languages.iter().find(|(code, _, _)| *code == tools.code) {
-            Some(&(_, term, weak)) => (term, weak),
+        let (term, body_key, weak) = match languages.iter().find(|(code, ..)| *code == tools.code) {
+            Some(&(_, term, body_key, weak)) => (term, body_key, weak),
             None => {
-                languages.push((tools.code, term, weak));
-                (term, weak)
+                languages.push((tools.code, term, body_key, weak));
+                (term, body_key, weak)
             }
         };
         WordInfo {
             normalised: provisional_id(shard_idx, index as usize),
             term,
+            body_key,
             weak,
         }
     }
@@ -623,11 +727,26 @@ impl PackedWord {
     }
 }
 
-/// A word as written, seen somewhere in the chunk.
+/// A word as written, seen somewhere by the thread: everything reading a
+/// word needs, in one place, so a body word costs one table lookup and one
+/// visit to this entry (what its normalised form is, is copied in).
 struct WrittenWord {
     /// Index of its normalised form in [`WordCache::normalised`], or
     /// [`NO_ID`] when it normalises to nothing (one letter).
     normalised: u32,
+    /// Its normalised form's provisional term id, or [`NO_ID`].
+    term: u32,
+    /// Its normalised form's body key ([`WordInfo::body_key`]).
+    body_key: u32,
+    /// Occurrences in the chunk being read (labels are counted per
+    /// normalised word when the chunk ends).
+    count: u32,
+    /// The last document (run-wide stamp) whose body writes it in lowercase;
+    /// only kept for the spelling that is its own normalised form.
+    lowercase_in: u32,
+    /// The last document (run-wide stamp) whose body writes it capitalised
+    /// inside a sentence.
+    capitalised_inside_in: u32,
     starts_lowercase: bool,
     starts_uppercase: bool,
     /// A lowercase name connector as written ("of", "de").
@@ -635,19 +754,20 @@ struct WrittenWord {
     /// Written exactly as its normalised form, so in lowercase: a body using
     /// it writes that normalised word in lowercase.
     is_normal_form: bool,
-    /// The last document (chunk-local stamp) whose body writes it
-    /// capitalised inside a sentence.
-    capitalised_inside_in: u32,
+    /// Its normalised form cannot open or close a name ([`WordInfo::weak`]);
+    /// true when it normalises to nothing.
+    weak: bool,
 }
 
-/// A normalised (lowercased, possessive-free) word seen in the chunk.
+/// A normalised (lowercased, possessive-free) word seen by the thread.
 struct NormalisedWord {
     info: WordInfo,
-    /// Occurrences, for choosing the readable label of the stem.
+    /// Occurrences in the chunk being read, for choosing the readable label
+    /// of the stem.
     count: u32,
-    /// The last document (chunk-local stamp) whose body writes this word in
-    /// lowercase, exactly as normalised.
-    lowercase_in: u32,
+    /// The written id of the spelling that is exactly this word (so in
+    /// lowercase), or [`NO_ID`] while none was met.
+    normal_form: u32,
 }
 
 /// An entity mention's words as written (by written id): up to four packed
@@ -686,7 +806,7 @@ struct WordCache<'a> {
     normalised: Vec<NormalisedWord>,
     span_ids: SpanIds,
     spans: Vec<Span>,
-    /// The normalised words and spans counted in the chunk being read.
+    /// The written words and the spans counted in the chunk being read.
     counted_words: Vec<u32>,
     counted_spans: Vec<u32>,
 }
@@ -720,18 +840,29 @@ impl<'a> WordCache<'a> {
             return id;
         }
         let info = shared.written(word, packed, self.tools, self.language, buffer);
+        let id = self.written.len() as u32;
         let normalised = match info.word {
-            Some(word) => self.normalised_id(word),
+            Some(word) => {
+                let normalised = self.normalised_id(word);
+                if info.is_normal_form {
+                    self.normalised[normalised as usize].normal_form = id;
+                }
+                normalised
+            }
             None => NO_ID,
         };
-        let id = self.written.len() as u32;
         self.written.push(WrittenWord {
             normalised,
+            term: info.word.map_or(NO_ID, |word| word.term),
+            body_key: info.word.map_or(NO_ID, |word| word.body_key),
+            count: 0,
+            lowercase_in: 0,
+            capitalised_inside_in: 0,
             starts_lowercase: info.starts_lowercase,
             starts_uppercase: info.starts_uppercase,
             is_connector: info.is_connector,
             is_normal_form: info.is_normal_form,
-            capitalised_inside_in: 0,
+            weak: info.word.is_none_or(|word| word.weak),
         });
         match packed {
             Some(packed) => self.packed_ids.insert(packed, id),
@@ -748,15 +879,10 @@ impl<'a> WordCache<'a> {
         self.normalised.push(NormalisedWord {
             info,
             count: 0,
-            lowercase_in: 0,
+            normal_form: NO_ID,
         });
         self.normalised_ids.insert(info.normalised, id);
         id
-    }
-
-    fn normalised_of(&self, written: u32) -> Option<&NormalisedWord> {
-        let written = self.written.get(written as usize)?;
-        self.normalised.get(written.normalised as usize)
     }
 
     /// The span of the mention written with `words` (`ids` their written
@@ -816,7 +942,7 @@ impl<'a> WordCache<'a> {
     }
 }
 
-/// Entity detection's questions about one body, answered from the chunk's
+/// Entity detection's questions about one body, answered from the thread's
 /// word cache and the marks its words left for this document.
 struct CachedFacts<'c, 'a> {
     cache: &'c WordCache<'a>,
@@ -830,10 +956,6 @@ impl CachedFacts<'_, '_> {
     fn written(&self, position: usize) -> Option<&WrittenWord> {
         self.cache.written.get(*self.ids.get(position)? as usize)
     }
-
-    fn normalised(&self, position: usize) -> Option<&NormalisedWord> {
-        self.cache.normalised_of(*self.ids.get(position)?)
-    }
 }
 
 impl WordFacts for CachedFacts<'_, '_> {
@@ -846,12 +968,15 @@ impl WordFacts for CachedFacts<'_, '_> {
     }
 
     fn is_weak(&mut self, position: usize) -> bool {
-        self.normalised(position).is_none_or(|n| n.info.weak)
+        self.written(position).is_none_or(|w| w.weak)
     }
 
     fn written_in_lowercase(&mut self, position: usize) -> bool {
-        self.normalised(position)
-            .is_some_and(|n| n.lowercase_in == self.stamp)
+        let cache = self.cache;
+        self.written(position)
+            .and_then(|w| cache.normalised.get(w.normalised as usize))
+            .and_then(|n| cache.written.get(n.normal_form as usize))
+            .is_some_and(|lowercase| lowercase.lowercase_in == self.stamp)
     }
 
     fn capitalised_inside(&mut self, position: usize) -> bool {
@@ -860,42 +985,194 @@ impl WordFacts for CachedFacts<'_, '_> {
     }
 }
 
-/// Weighted counts of one document, summed in a dense array indexed by
-/// id; `take` returns them and clears the array.
+/// One id's counts in one document.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    /// Occurrences weighted by where they are (headline, first paragraph).
+    weight: f32,
+    /// Occurrences in the body, unweighted (for near-duplicates).
+    body: u32,
+    /// The stamp of the document the counts are of: older ones are stale.
+    document: u32,
+}
+
+/// The counts of one document, summed in a dense array indexed by
+/// provisional id; [`DenseCounts::pack`] moves them out.
 #[derive(Default)]
 struct DenseCounts {
-    values: Vec<f32>,
+    slots: Vec<Slot>,
     touched: Vec<u32>,
+    /// The stamp of the document being counted.
+    document: u32,
 }
 
 impl DenseCounts {
-    fn add(&mut self, id: u32, weight: f32) {
+    fn add(&mut self, id: u32, weight: f32, body: u32) {
         let idx = id as usize;
-        if idx >= self.values.len() {
-            self.values.resize(idx + 1, 0.0);
+        if idx >= self.slots.len() {
+            self.slots.resize(idx + 1, Slot::default());
         }
-        let slot = &mut self.values[idx];
-        if *slot == 0.0 {
+        let slot = &mut self.slots[idx];
+        if slot.document != self.document {
+            *slot = Slot {
+                weight: 0.0,
+                body: 0,
+                document: self.document,
+            };
             self.touched.push(id);
         }
-        *slot += weight;
+        slot.weight += weight;
+        slot.body += body;
     }
 
-    /// The counts in the order ids were first added (`remap` sorts them).
-    fn take(&mut self) -> Vec<(u32, f32)> {
-        self.touched
-            .drain(..)
-            .map(|id| (id, std::mem::take(&mut self.values[id as usize])))
-            .collect()
+    /// Appends the document's counts to `packed`, in the order ids were
+    /// first added, and counts the document in the frequency of each id.
+    fn pack(&mut self, packed: &mut PackedCounts, frequencies: &mut Vec<u32>) {
+        for id in self.touched.drain(..) {
+            let slot = self.slots[id as usize];
+            packed.push(id, slot.weight, slot.body);
+            let idx = id as usize;
+            if idx >= frequencies.len() {
+                frequencies.resize(idx + 1, 0);
+            }
+            frequencies[idx] += 1;
+        }
     }
+}
+
+/// Per-document counts (id, weight, body count), packed into bytes while
+/// they wait for the run's document frequencies: a fraction of the memory
+/// of `(u32, f32)` pairs. Ids and counts are LEB128 varints; a weight that
+/// is a multiple of ½ below 2^23 (every weight with the default weighting)
+/// is a varint of twice its value, any other weight its four bytes.
+#[derive(Default)]
+struct PackedCounts {
+    bytes: Vec<u8>,
+    /// Where each document's entries end in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl PackedCounts {
+    fn push(&mut self, id: u32, weight: f32, body: u32) {
+        push_varint(&mut self.bytes, id);
+        let twice = weight * 2.0;
+        if (0.0..(1u32 << 24) as f32).contains(&twice) && twice.fract() == 0.0 {
+            push_varint(&mut self.bytes, (twice as u32) << 1);
+        } else {
+            push_varint(&mut self.bytes, 1);
+            self.bytes
+                .extend_from_slice(&weight.to_bits().to_le_bytes());
+        }
+        push_varint(&mut self.bytes, body);
+    }
+
+    fn end_document(&mut self) {
+        self.ends.push(self.bytes.len());
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// The entries of document `idx` of the chunk, in the order pushed.
+    fn document(&self, idx: usize) -> impl Iterator<Item = (u32, f32, u32)> + '_ {
+        let start = if idx == 0 { 0 } else { self.ends[idx - 1] };
+        let bytes = &self.bytes[start..self.ends[idx]];
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at >= bytes.len() {
+                return None;
+            }
+            let id = read_varint(bytes, &mut at);
+            let tagged = read_varint(bytes, &mut at);
+            let weight = if tagged & 1 == 0 {
+                (tagged >> 1) as f32 * 0.5
+            } else {
+                let mut raw = [0u8; 4];
+                raw.copy_from_slice(&bytes[at..at + 4]);
+                at += 4;
+                f32::from_bits(u32::from_le_bytes(raw))
+            };
+            let body = read_varint(bytes, &mut at);
+            Some((id, weight, body))
+        })
+    }
+}
+
+fn push_varint(bytes: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        bytes.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    bytes.push(value as u8);
+}
+
+fn read_varint(bytes: &[u8], at: &mut usize) -> u32 {
+    let mut value = 0u32;
+    let mut shift = 0;
+    while let Some(&byte) = bytes.get(*at) {
+        *at += 1;
+        value |= u32::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    value
+}
+
+/// The stems of every document's body with their counts, kept from the
+/// features pass for near-duplicate detection ([`super::duplicates`]), so
+/// that it does not read the texts again. Stems are term ids, or
+/// [`one_letter_stem`] keys for the few one-letter stems that are not terms.
+/// Per chunk of [`CHUNK_SIZE`] documents, each document's (stem, count)
+/// pairs sorted by stem, as varints of the gap from the previous stem and
+/// of the count.
+#[derive(Debug, Clone, Default)]
+pub struct BodyStems {
+    chunks: Vec<(Vec<u8>, Vec<usize>)>,
+}
+
+impl BodyStems {
+    /// The stem counts of document `idx`'s body, sorted by stem, or `None`
+    /// when there is no such document.
+    pub fn counts(&self, idx: usize) -> Option<Vec<(u32, f32)>> {
+        let (bytes, ends) = self.chunks.get(idx / CHUNK_SIZE)?;
+        let within = idx % CHUNK_SIZE;
+        let end = *ends.get(within)?;
+        let start = if within == 0 { 0 } else { ends[within - 1] };
+        let bytes = &bytes[start..end];
+        let mut counts = Vec::new();
+        let (mut at, mut stem) = (0, 0u32);
+        while at < bytes.len() {
+            stem += read_varint(bytes, &mut at);
+            counts.push((stem, read_varint(bytes, &mut at) as f32));
+        }
+        Some(counts)
+    }
+}
+
+/// What a thread keeps from chunk to chunk: its word caches, its counting
+/// arrays and the document frequencies of the documents it read.
+#[derive(Default)]
+struct Worker<'a> {
+    caches: Caches<'a>,
+    terms: DenseCounts,
+    entities: DenseCounts,
+    /// Documents per provisional term id.
+    term_frequencies: Vec<u32>,
+    /// Documents per provisional entity id.
+    entity_frequencies: Vec<u32>,
 }
 
 /// The result of processing one chunk of documents.
 struct Chunk {
-    /// Per document: weighted counts by provisional term id.
-    term_counts: Vec<Vec<(u32, f32)>>,
-    /// Per document: weighted counts by provisional entity id.
-    entity_counts: Vec<Vec<(u32, f32)>>,
+    /// Per document: (provisional term id or one-letter stem key, weighted
+    /// count, body count).
+    terms: PackedCounts,
+    /// Per document: (provisional entity id, weighted count, 0).
+    entities: PackedCounts,
     word_counts: Vec<u32>,
     /// (provisional term id, run-wide normalised word id, occurrences) of
     /// every word the chunk counted, for the terms' labels.
@@ -911,80 +1188,95 @@ type Caches<'a> = BTreeMap<&'static str, WordCache<'a>>;
 
 impl Chunk {
     /// Reads `documents`, the first of which is document `first` of the run,
-    /// with `caches` (kept from the chunks the thread read before).
+    /// with `worker` (kept from the chunks the thread read before).
     fn process<'a>(
         documents: &[&Document<'a>],
         first: usize,
         weighting: &Weighting,
         shared: &SharedWords,
-        caches: &mut Caches<'a>,
+        worker: &mut Worker<'a>,
     ) -> Chunk {
-        let mut term_counts = Vec::with_capacity(documents.len());
-        let mut entity_counts = Vec::with_capacity(documents.len());
+        let Worker {
+            caches,
+            terms: term_counts,
+            entities: entity_counts,
+            term_frequencies,
+            entity_frequencies,
+        } = worker;
+        let mut terms = PackedCounts::default();
+        let mut entities = PackedCounts::default();
         let mut word_counts = Vec::with_capacity(documents.len());
         let mut buffer = String::new();
-        let mut counts = DenseCounts::default();
         let mut body_words: Vec<Word<'a>> = Vec::new();
         let mut body_ids: Vec<u32> = Vec::new();
-        let mut title_ids: Vec<u32> = Vec::new();
+        let mut one_letter_stems: Vec<u32> = Vec::new();
         let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
         for (document_idx, document) in documents.iter().enumerate() {
             // Stamps are unique in the run and start at 1: 0 marks "never".
             let stamp = (first + document_idx) as u32 + 1;
+            term_counts.document = stamp;
+            entity_counts.document = stamp;
             let tools = LanguageTools::for_code(document.lang);
             let cache = caches
                 .entry(tools.code)
                 .or_insert_with(|| WordCache::new(tools, shared.language(tools.code)));
-            // The body is split into words once, for terms and entities.
-            body_words.clear();
-            for_each_word(document.text, |word| body_words.push(word));
-            body_ids.clear();
-            for word in &body_words {
+            let mut n_words = 0;
+            for_each_word(document.title, |word| {
                 let id = cache.written_id(word.text, shared, &mut buffer);
-                body_ids.push(id);
+                let written = &mut cache.written[id as usize];
+                if written.count == 0 {
+                    cache.counted_words.push(id);
+                }
+                written.count += 1;
+                if written.term != NO_ID {
+                    term_counts.add(written.term, weighting.title, 0);
+                }
+                n_words += 1;
+            });
+            // The body is read in one pass: each word is looked up once,
+            // marked for entity detection, counted, and kept (with its id)
+            // for entity detection, which needs the whole body's marks.
+            let lead_end = lead_end(document.text);
+            body_words.clear();
+            body_ids.clear();
+            for_each_word(document.text, |word| {
+                let id = cache.written_id(word.text, shared, &mut buffer);
                 let written = &mut cache.written[id as usize];
                 if written.starts_lowercase {
                     if written.is_normal_form {
-                        let normalised = written.normalised as usize;
-                        if let Some(entry) = cache.normalised.get_mut(normalised) {
-                            entry.lowercase_in = stamp;
-                        }
+                        written.lowercase_in = stamp;
                     }
                 } else if written.starts_uppercase && !word.sentence_start {
                     written.capitalised_inside_in = stamp;
                 }
-            }
-            title_ids.clear();
-            for_each_word(document.title, |word| {
-                title_ids.push(cache.written_id(word.text, shared, &mut buffer));
-            });
-
-            let lead_end = lead_end(document.text);
-            let weighted = title_ids.iter().map(|&id| (id, weighting.title)).chain(
-                body_ids.iter().zip(&body_words).map(|(&id, word)| {
+                if written.count == 0 {
+                    cache.counted_words.push(id);
+                }
+                written.count += 1;
+                if written.term != NO_ID {
                     let weight = if word.offset < lead_end {
                         weighting.lead
                     } else {
                         1.0
                     };
-                    (id, weight)
-                }),
-            );
-            for (id, weight) in weighted {
-                let normalised = cache.written[id as usize].normalised;
-                let Some(entry) = cache.normalised.get_mut(normalised as usize) else {
-                    continue;
-                };
-                if entry.count == 0 {
-                    cache.counted_words.push(normalised);
+                    term_counts.add(written.term, weight, 1);
+                } else if written.body_key != NO_ID {
+                    one_letter_stems.push(written.body_key);
                 }
-                entry.count += 1;
-                if entry.info.term != NO_ID {
-                    counts.add(entry.info.term, weight);
-                }
+                body_ids.push(id);
+                body_words.push(word);
+            });
+            n_words += body_ids.len();
+            word_counts.push(n_words as u32);
+            term_counts.pack(&mut terms, term_frequencies);
+            // Stems of one letter count for near-duplicates only (weight 0,
+            // no document frequency).
+            one_letter_stems.sort_unstable();
+            for run in one_letter_stems.chunk_by(|a, b| a == b) {
+                terms.push(run[0], 0.0, run.len() as u32);
             }
-            term_counts.push(counts.take());
-            word_counts.push((title_ids.len() + body_ids.len()) as u32);
+            one_letter_stems.clear();
+            terms.end_document();
 
             let mut facts = CachedFacts {
                 cache,
@@ -1006,19 +1298,34 @@ impl Chunk {
                 }
                 let span = &mut cache.spans[span];
                 span.mentions += 1;
-                counts.add(span.entity, 1.0);
+                entity_counts.add(span.entity, 1.0, 0);
                 if span.alias != NO_ID {
-                    counts.add(span.alias, weighting.entity_alias);
+                    entity_counts.add(span.alias, weighting.entity_alias, 0);
                 }
             }
-            entity_counts.push(counts.take());
+            entity_counts.pack(&mut entities, entity_frequencies);
+            entities.end_document();
         }
         let mut forms = Vec::new();
         let mut entity_forms = Vec::new();
+        let mut counted_normalised = Vec::new();
         for cache in caches.values_mut() {
             // The readable label of a stem is its most frequent written
-            // form, and so is an entity's.
+            // form (of the normalised words, summed over their spellings),
+            // and so is an entity's.
             for id in cache.counted_words.drain(..) {
+                let Some(written) = cache.written.get_mut(id as usize) else {
+                    continue;
+                };
+                let count = std::mem::take(&mut written.count);
+                if let Some(word) = cache.normalised.get_mut(written.normalised as usize) {
+                    if word.count == 0 {
+                        counted_normalised.push(written.normalised);
+                    }
+                    word.count += count;
+                }
+            }
+            for id in counted_normalised.drain(..) {
                 if let Some(word) = cache.normalised.get_mut(id as usize) {
                     if word.info.term != NO_ID {
                         forms.push((word.info.term, word.info.normalised, word.count));
@@ -1041,9 +1348,12 @@ impl Chunk {
                 span.mentions = 0;
             }
         }
+        // The counts wait for every other chunk: give back the slack.
+        terms.shrink_to_fit();
+        entities.shrink_to_fit();
         Chunk {
-            term_counts,
-            entity_counts,
+            terms,
+            entities,
             word_counts,
             forms,
             entity_forms,
@@ -1120,43 +1430,6 @@ fn lead_end(text: &str) -> usize {
     text[start..]
         .find("\n\n")
         .map_or(text.len(), |idx| start + idx)
-}
-
-/// Rewrites local ids as global ones, keeping every vector sorted by id.
-fn remap(counts: &mut [Vec<(u32, f32)>], ids: &[u32]) {
-    for vector in counts {
-        for entry in vector.iter_mut() {
-            entry.0 = ids.get(entry.0 as usize).copied().unwrap_or(0);
-        }
-        vector.sort_unstable_by_key(|&(id, _)| id);
-    }
-}
-
-fn document_frequencies(counts: &[Vec<(u32, f32)>], n_ids: usize) -> Vec<u32> {
-    counts
-        .par_chunks(4096)
-        .fold(
-            || vec![0u32; n_ids],
-            |mut df, vectors| {
-                for vector in vectors {
-                    for &(id, _) in vector {
-                        if let Some(slot) = df.get_mut(id as usize) {
-                            *slot += 1;
-                        }
-                    }
-                }
-                df
-            },
-        )
-        .reduce(
-            || vec![0u32; n_ids],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
-                }
-                a
-            },
-        )
 }
 
 /// Smoothed inverse document frequency: `ln((1 + n) / (1 + df))`, so a word
@@ -1381,6 +1654,43 @@ mod tests {
         };
         assert!(!labels(0).contains(&"les"), "{:?}", labels(0));
         assert!(labels(1).contains(&"les"), "{:?}", labels(1));
+    }
+
+    #[test]
+    fn body_stems_count_body_words_but_not_the_headline_or_stop_words() {
+        let docs = [
+            doc(
+                "Sanctions",
+                "Sanctions hit the oil exports.\n\nOil prices rose as exports fell.",
+            ),
+            doc("Other", "Rain is expected in Oslo."),
+        ];
+        let (features, bodies) = build_with_bodies(&docs, &[], &Weighting::default(), true);
+        let mut counts: Vec<(&str, f32)> = bodies
+            .counts(0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, count)| (features.term_labels[id as usize].as_str(), count))
+            .collect();
+        counts.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(
+            counts,
+            [
+                ("exports", 2.0),
+                ("fell", 1.0),
+                ("hit", 1.0),
+                ("oil", 2.0),
+                ("prices", 1.0),
+                ("rose", 1.0),
+                ("sanctions", 1.0)
+            ]
+        );
+        assert!(bodies.counts(2).is_none());
+        // The same vectors as without the body stems.
+        assert_eq!(
+            features.vectors,
+            build(&docs, &[], &Weighting::default()).vectors
+        );
     }
 
     #[test]

@@ -124,15 +124,19 @@ pub struct Model {
 impl Model {
     /// Computes the vectors and topics of every article.
     pub fn new(corpus: &Corpus, config: &Config) -> Model {
-        Model::build(corpus, config, &mut |_| {})
-    }
-
-    /// [`Model::new`], calling `lap` with the name of each step as it ends.
-    fn build(corpus: &Corpus, config: &Config, lap: &mut dyn FnMut(&str)) -> Model {
         let documents = documents(corpus);
         let features = features::build(&documents, &[], &features::Weighting::default());
-        drop(documents);
-        lap("features");
+        Model::build(corpus, config, features, &mut |_| {})
+    }
+
+    /// The model from the articles' `features`, calling `lap` with the name
+    /// of each step as it ends. Reads no article text.
+    fn build(
+        corpus: &Corpus,
+        config: &Config,
+        features: features::Features,
+        lap: &mut dyn FnMut(&str),
+    ) -> Model {
         let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
         let topics = topics::assign(&features.vectors, &features.term_labels, &given, config);
         let topic_names = topics
@@ -179,7 +183,8 @@ impl Model {
     }
 }
 
-/// The text of every article, for [`features::build`].
+/// The text of every article, for [`features::build`]: the only place
+/// analysis reads `Article::text`.
 fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
     corpus
         .articles
@@ -192,6 +197,25 @@ fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
         .collect()
 }
 
+/// What analysis reads from the article texts, which nothing after it
+/// does: the vectors, and the body stems near-duplicate detection compares.
+/// A build computes it with [`read_texts`], frees the texts
+/// ([`Corpus::drop_texts`], about a third of a loaded corpus) and finishes
+/// with [`finish`].
+#[derive(Debug, Clone)]
+pub struct TextSignals {
+    features: features::Features,
+    bodies: features::BodyStems,
+}
+
+/// The first part of analysis, the only one that reads `Article::text`.
+pub fn read_texts(corpus: &Corpus) -> TextSignals {
+    let documents = documents(corpus);
+    let (features, bodies) =
+        features::build_with_bodies(&documents, &[], &features::Weighting::default(), true);
+    TextSignals { features, bodies }
+}
+
 /// Analyses the corpus: topics, related stories, near-duplicates, threads.
 pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
     run_timed(corpus, config, &mut |_| {})
@@ -200,14 +224,39 @@ pub fn run(corpus: &Corpus, config: &Config) -> Analysis {
 /// [`run`], calling `lap` with the name of each step as it ends, so a
 /// benchmark can time the steps of the real pipeline.
 pub fn run_timed(corpus: &Corpus, config: &Config, lap: &mut dyn FnMut(&str)) -> Analysis {
-    let model = Model::build(corpus, config, lap);
-    run_with(corpus, config, model, lap)
+    let signals = read_texts(corpus);
+    lap("features");
+    finish_timed(corpus, config, signals, lap)
+}
+
+/// The rest of [`run`] after [`read_texts`] of the same corpus. Reads no
+/// article text, so the corpus's texts may already be dropped.
+pub fn finish(corpus: &Corpus, config: &Config, signals: TextSignals) -> Analysis {
+    finish_timed(corpus, config, signals, &mut |_| {})
+}
+
+/// [`finish`], calling `lap` with the name of each step as it ends.
+pub fn finish_timed(
+    corpus: &Corpus,
+    config: &Config,
+    signals: TextSignals,
+    lap: &mut dyn FnMut(&str),
+) -> Analysis {
+    let TextSignals { features, bodies } = signals;
+    let model = Model::build(corpus, config, features, lap);
+    run_with(corpus, config, model, &bodies, lap)
 }
 
 /// [`run`] on a model already computed. Takes the model to drop each part
 /// as soon as it is done with: the neighbourhoods and candidate lists are as
 /// large as the vectors.
-fn run_with(corpus: &Corpus, config: &Config, model: Model, lap: &mut dyn FnMut(&str)) -> Analysis {
+fn run_with(
+    corpus: &Corpus,
+    config: &Config,
+    model: Model,
+    bodies: &features::BodyStems,
+    lap: &mut dyn FnMut(&str),
+) -> Analysis {
     let settings = &config.related;
     let n_articles = corpus.articles.len();
     let signals = model.signals();
@@ -217,10 +266,9 @@ fn run_with(corpus: &Corpus, config: &Config, model: Model, lap: &mut dyn FnMut(
     } = model;
     lap("scoring");
 
-    let documents = documents(corpus);
     let duplicate_of = duplicates::find(
         &features,
-        &documents,
+        bodies,
         &candidates,
         settings.duplicate_min_similarity,
     );
@@ -348,11 +396,12 @@ pub fn explain(
 ) -> Option<Explanation> {
     let a = corpus.articles.get(first)?;
     let b = corpus.articles.get(second)?;
-    let model = Model::new(corpus, config);
+    let TextSignals { features, bodies } = read_texts(corpus);
+    let model = Model::build(corpus, config, features, &mut |_| {});
     let breakdown = related::breakdown(&model.signals(), first, second, &config.related);
     let (shared_entities, shared_terms) = related::shared_labels(&model.features, first, second);
     let reasons = related::reasons(&model.features, first, second, MAX_REASONS);
-    let analysis = run_with(corpus, config, model, &mut |_| {});
+    let analysis = run_with(corpus, config, model, &bodies, &mut |_| {});
     let listed = analysis.articles[first]
         .related
         .iter()
