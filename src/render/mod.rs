@@ -163,7 +163,7 @@ pub fn site(
 ) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let renderer = Renderer::new(data, theme, options);
     let jobs = renderer.jobs();
-    render_jobs(&renderer, theme, &jobs)
+    render_sorted(&renderer, theme, &jobs)
 }
 
 /// How many pages [`site_in_batches`] renders before handing them on: big
@@ -209,8 +209,8 @@ pub fn site_in_batches<E>(
     }
 }
 
-/// Renders `jobs` in parallel into pages sorted by path, or every distinct
-/// template problem met on the way.
+/// Renders `jobs` in parallel into pages in the order of the jobs, or
+/// every distinct template problem met on the way.
 fn render_jobs(
     renderer: &Renderer<'_>,
     theme: &Theme,
@@ -237,6 +237,19 @@ fn render_jobs(
     if !problems.is_empty() {
         return Err(problems.into_iter().collect());
     }
+    Ok(pages)
+}
+
+/// [`render_jobs`], the pages sorted by path. The batches of a build are
+/// not sorted: the writer takes them in any order, and the path
+/// comparisons of sorting 100,000 pages were part of the ~0.2 s of CPU the
+/// thread handing out the batches spent at 100k (perf).
+fn render_sorted(
+    renderer: &Renderer<'_>,
+    theme: &Theme,
+    jobs: &[Job],
+) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    let mut pages = render_jobs(renderer, theme, jobs)?;
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(pages)
 }
@@ -297,7 +310,7 @@ pub fn pages_showing(
         .into_iter()
         .filter(|job| part.includes(*job) && renderer.shows(*job, &edit))
         .collect();
-    render_jobs(&renderer, theme, &jobs)
+    render_sorted(&renderer, theme, &jobs)
 }
 
 /// `articles` with their near-duplicates: the card of each copy lists the
