@@ -1125,8 +1125,8 @@ fn read_varint(bytes: &[u8], at: &mut usize) -> u32 {
 /// The stems of every document's body with their counts, kept from the
 /// features pass for near-duplicate detection ([`super::duplicates`]), so
 /// that it does not read the texts again. Stems are term ids, or
-/// [`one_letter_stem`] keys for the few one-letter stems that are not terms.
-/// Per chunk of [`CHUNK_SIZE`] documents, each document's (stem, count)
+/// keys above every term id for the few one-letter stems that are not
+/// terms. Per chunk of `CHUNK_SIZE` documents, each document's (stem, count)
 /// pairs sorted by stem, as varints of the gap from the previous stem and
 /// of the count.
 #[derive(Debug, Clone, Default)]
