@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::features::Features;
+use super::features::{sparse_dot, Features};
 use super::related::{self, Candidate};
 use super::Thread;
 use crate::config::RelatedConfig;
@@ -23,6 +23,10 @@ const STRONG_TEXT: f64 = 0.5;
 /// Two groups merge only when their centroids are at least this similar,
 /// relative to `thread_min_score`.
 const COHESION: f64 = 0.8;
+/// Below this ratio of lengths, two centroids' dot product merges them;
+/// above, it looks the shorter one's ids up in the longer (a binary search
+/// costs about eight steps of a merge).
+const MERGE_LENGTH_RATIO: usize = 8;
 
 /// The story threads of a corpus, ordered by their first article's date,
 /// then id; and for each article the index of its thread.
@@ -178,12 +182,20 @@ impl Groups {
     fn similarity(&self, a: usize, b: usize, features: &Features) -> f64 {
         let (x, y) = (self.centroid(a, features), self.centroid(b, features));
         let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-        let mut dot = 0.0f64;
-        for &(id, weight) in small {
-            if let Ok(pos) = large.binary_search_by_key(&id, |&(other, _)| other) {
-                dot += f64::from(weight) * f64::from(large[pos].1);
+        // Both ways sum the same products in id order, so give the same
+        // bits; a merge is cheaper while the two are of similar length
+        // (most links join two single articles or small groups).
+        let dot = if large.len() <= MERGE_LENGTH_RATIO * small.len() {
+            sparse_dot(small, large)
+        } else {
+            let mut dot = 0.0f64;
+            for &(id, weight) in small {
+                if let Ok(pos) = large.binary_search_by_key(&id, |&(other, _)| other) {
+                    dot += f64::from(weight) * f64::from(large[pos].1);
+                }
             }
-        }
+            dot
+        };
         let norm = |v: &[(u32, f32)]| {
             v.iter()
                 .map(|&(_, w)| f64::from(w).powi(2))
