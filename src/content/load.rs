@@ -178,10 +178,10 @@ fn html_of(bytes: &[u8], config: &Config) -> Option<String> {
 /// A hash of a file's bytes (not cryptographic: it tells an edit from no
 /// edit).
 pub fn content_hash(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
+    // XXH3 (as the output manifest uses): several times faster than the
+    // standard SipHash, which was 2.6% of the load's CPU and is paid again
+    // for every body made at render time.
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// `patterns` as one regular expression that matches where any of them
