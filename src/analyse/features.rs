@@ -463,7 +463,7 @@ impl SharedWords {
         }
     }
 
-    /// The index of a language code, for [`PackedWord::language`].
+    /// The index of a language code, for [`PackedWord::len_and_language`].
     fn language(&self, code: &'static str) -> u8 {
         let mut languages = lock(&self.languages);
         let idx = languages.iter().position(|known| *known == code);
@@ -492,11 +492,7 @@ impl SharedWords {
             key
         };
         let shard_idx = match &packed {
-            Some(packed) => {
-                let mut hasher = FastHasher::default();
-                packed.hash(&mut hasher);
-                ((hasher.finish() >> 32) as usize) & (SHARDS - 1)
-            }
+            Some(packed) => ((packed.fast_hash() >> 32) as usize) & (SHARDS - 1),
             None => shard_of(word),
         };
         {
@@ -680,16 +676,44 @@ fn texts_by_id(shards: impl Iterator<Item = FastMap<Box<str>, u32>>) -> Vec<Box<
 /// A word as written, packed into integers: the bytes of a word of up to 16
 /// bytes (nearly every word) with its length. Hashing and comparing two
 /// integers is several times faster than hashing and comparing the bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PackedWord {
     head: u64,
     tail: u64,
-    len: u8,
-    /// The index of the language the word is read in ([`SharedWords::language`]).
-    language: u8,
+    /// The length in the low byte, the index of the language the word is
+    /// read in ([`SharedWords::language`]) in the high byte: one field, so
+    /// hashing reads back in one load what building the key stored in one
+    /// (two byte stores read as one word stall the core).
+    len_and_language: u16,
+}
+
+impl Hash for PackedWord {
+    /// One hasher round for the whole word instead of one per field: the
+    /// fields are folded into one integer first (equal words still hash
+    /// alike; the rare words the fold confuses are told apart by `==`).
+    /// A lookup per body word makes the hash's serial multiplies count.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let meta = u64::from(self.len_and_language);
+        state.write_u64(self.head ^ self.tail.rotate_left(29) ^ (meta << 5));
+    }
 }
 
 impl PackedWord {
+    /// A key no word packs to (words are at most 16 bytes long), for the
+    /// empty slots of [`RecentWords`].
+    const NONE: Self = Self {
+        head: 0,
+        tail: 0,
+        len_and_language: u8::MAX as u16,
+    };
+
+    /// The hash of the word with [`FastHasher`], as the maps use it.
+    fn fast_hash(&self) -> u64 {
+        let mut hasher = FastHasher::default();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+
     /// The packed form of `word`, or `None` when it is longer than 16 bytes.
     fn of(word: &str, language: u8) -> Option<Self> {
         let bytes = word.as_bytes();
@@ -721,8 +745,7 @@ impl PackedWord {
         Some(Self {
             head,
             tail,
-            len: len as u8,
-            language,
+            len_and_language: len as u16 | (u16::from(language) << 8),
         })
     }
 }
@@ -790,6 +813,39 @@ struct Span {
     mentions: u32,
 }
 
+/// The written ids of the spellings a thread met last, in a small
+/// direct-mapped table (one slot per hash) that stays in the core's L2
+/// cache: the few thousand most frequent words make most of a text, and
+/// this answers them without probing the thread's whole spelling table,
+/// which outgrows the cache on a large site.
+struct RecentWords {
+    slots: Box<[(PackedWord, u32)]>,
+}
+
+impl RecentWords {
+    /// Slots in the table: 16,384 of 32 bytes, 512 KiB.
+    const SLOTS: usize = 1 << 14;
+
+    fn new() -> Self {
+        Self {
+            slots: vec![(PackedWord::NONE, NO_ID); Self::SLOTS].into_boxed_slice(),
+        }
+    }
+
+    fn slot(hash: u64) -> usize {
+        (hash as usize) & (Self::SLOTS - 1)
+    }
+
+    fn get(&self, packed: &PackedWord, hash: u64) -> Option<u32> {
+        let (key, id) = &self.slots[Self::slot(hash)];
+        (key == packed).then_some(*id)
+    }
+
+    fn put(&mut self, packed: PackedWord, hash: u64, id: u32) {
+        self.slots[Self::slot(hash)] = (packed, id);
+    }
+}
+
 /// One language's word caches for one thread: every distinct spelling is
 /// looked up in the run-wide tables once per thread, and every mention of
 /// an entity written the same way is read once. Caches go from chunk to
@@ -799,6 +855,7 @@ struct WordCache<'a> {
     tools: &'static LanguageTools,
     language: u8,
     packed_ids: FastMap<PackedWord, u32>,
+    recent: RecentWords,
     long_ids: FastMap<&'a str, u32>,
     written: Vec<WrittenWord>,
     /// Run-wide normalised id → index in `normalised`.
@@ -817,6 +874,7 @@ impl<'a> WordCache<'a> {
             tools,
             language,
             packed_ids: FastMap::default(),
+            recent: RecentWords::new(),
             long_ids: FastMap::default(),
             written: Vec::new(),
             normalised_ids: FastMap::default(),
@@ -832,11 +890,20 @@ impl<'a> WordCache<'a> {
     /// first sight in the chunk.
     fn written_id(&mut self, word: &'a str, shared: &SharedWords, buffer: &mut String) -> u32 {
         let packed = PackedWord::of(word, self.language);
+        let hash = packed.as_ref().map_or(0, PackedWord::fast_hash);
+        if let Some(packed) = &packed {
+            if let Some(id) = self.recent.get(packed, hash) {
+                return id;
+            }
+        }
         let known = match &packed {
             Some(packed) => self.packed_ids.get(packed),
             None => self.long_ids.get(word),
         };
         if let Some(&id) = known {
+            if let Some(packed) = packed {
+                self.recent.put(packed, hash, id);
+            }
             return id;
         }
         let info = shared.written(word, packed, self.tools, self.language, buffer);
@@ -865,7 +932,10 @@ impl<'a> WordCache<'a> {
             weak: info.word.is_none_or(|word| word.weak),
         });
         match packed {
-            Some(packed) => self.packed_ids.insert(packed, id),
+            Some(packed) => {
+                self.recent.put(packed, hash, id);
+                self.packed_ids.insert(packed, id)
+            }
             None => self.long_ids.insert(word, id),
         };
         id

@@ -520,31 +520,75 @@ fn only_ascii_and_apostrophes(text: &str) -> bool {
         .all(|c| c.is_ascii() || c == '\u{2018}' || c == '\u{2019}')
 }
 
+/// Byte classes for [`ascii_words`], as bit flags in [`BYTE_CLASSES`]: one
+/// table load per byte instead of a chain of range checks.
+const WORD_BYTE: u8 = 1;
+const LETTER: u8 = 2;
+const DIGIT: u8 = 4;
+/// Ends a sentence or opens a quotation (see [`Gap::sentence_break`]).
+const SENTENCE_BREAK: u8 = 8;
+const SPACE: u8 = 16;
+
+/// The class flags of every byte (non-ASCII bytes have none).
+static BYTE_CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        let mut class = 0;
+        if byte.is_ascii_alphabetic() {
+            class |= WORD_BYTE | LETTER;
+        }
+        if byte.is_ascii_digit() {
+            class |= WORD_BYTE | DIGIT;
+        }
+        if byte == b'_' {
+            class |= WORD_BYTE;
+        }
+        if matches!(byte, b'.' | b'!' | b'?' | b':' | b';' | b'\n' | b'"') {
+            class |= SENTENCE_BREAK;
+        }
+        if byte == b' ' {
+            class |= SPACE;
+        }
+        classes[b] = class;
+        b += 1;
+    }
+    classes
+};
+
+/// The class flags of `b` ([`BYTE_CLASSES`]).
+fn class_of(b: u8) -> u8 {
+    BYTE_CLASSES[usize::from(b)]
+}
+
 /// The words of a text of ASCII and typographic apostrophes, as UAX #29
 /// finds them: runs of letters, digits and `_`, where `'`, `‘`, `’`, `.` or
 /// `:` between two letters ("don't", "U.S") and `.`, `,`, `;`, `'`, `‘` or
 /// `’` between two digits ("3.5", "4,000") do not split.
 fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bool)) {
     let bytes = text.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut idx = 0;
     let mut gap = Gap {
         sentence_break: false,
         only_spaces: true,
     };
     while idx < bytes.len() {
-        let b = bytes[idx];
-        if !is_word(b) {
-            gap.sentence_break |= matches!(b, b'.' | b'!' | b'?' | b':' | b';' | b'\n' | b'"');
-            gap.only_spaces &= b == b' ';
+        let class = class_of(bytes[idx]);
+        if class & WORD_BYTE == 0 {
+            gap.sentence_break |= class & SENTENCE_BREAK != 0;
+            gap.only_spaces &= class & SPACE != 0;
             idx += 1;
             continue;
         }
         let start = idx;
+        // Most words start with a letter, which settles `has_letter` at
+        // once; the others are checked at their end.
+        let starts_with_letter = class & LETTER != 0;
         idx += 1;
         while idx < bytes.len() {
             let b = bytes[idx];
-            if is_word(b) {
+            if class_of(b) & WORD_BYTE != 0 {
                 idx += 1;
                 continue;
             }
@@ -558,14 +602,11 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bo
             let (Some(&before), Some(&after)) = (bytes.get(idx - 1), bytes.get(idx + width)) else {
                 break;
             };
+            let (before, after) = (class_of(before), class_of(after));
             // UAX #29 rules WB6/7 (MidLetter, MidNumLet) and WB11/12 (MidNum,
             // MidNumLet), restricted to ASCII.
-            let joins = ((mid_num_let || b == b':')
-                && before.is_ascii_alphabetic()
-                && after.is_ascii_alphabetic())
-                || ((mid_num_let || matches!(b, b',' | b';'))
-                    && before.is_ascii_digit()
-                    && after.is_ascii_digit());
+            let joins = ((mid_num_let || b == b':') && before & after & LETTER != 0)
+                || ((mid_num_let || matches!(b, b',' | b';')) && before & after & DIGIT != 0);
             if joins {
                 idx += width + 1;
             } else {
@@ -574,8 +615,7 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bo
         }
         // Every index here is at an ASCII byte, hence a char boundary.
         let word = &text[start..idx];
-        // Most words start with a letter, which ends the search at once.
-        let has_letter = word.bytes().any(|b| b.is_ascii_alphabetic());
+        let has_letter = starts_with_letter || word.bytes().any(|b| class_of(b) & LETTER != 0);
         visit(start, word, gap, has_letter);
         gap = Gap {
             sentence_break: false,
