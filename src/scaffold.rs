@@ -153,10 +153,11 @@ pub struct InitReport {
     pub files: Vec<PathBuf>,
 }
 
-/// A new site's `.gitignore`: the built site and the build stamp are made by
-/// `digest build`, not written by hand.
+/// A new site's `.gitignore`: the built site, the build's staging folder, the
+/// previous output it keeps to write over next time, and the build stamp are
+/// made by `digest build`, not written by hand.
 const GITIGNORE: &str = ".gitignore";
-const GITIGNORE_TEXT: &str = "# Made by `digest build`; not sources.\n/public/\n/.digest-cache/\n";
+const GITIGNORE_TEXT: &str = "# Made by `digest build`; not sources.\n/public/\n/.public.staging/\n/.public.old/\n/.digest-cache/\n";
 
 /// Creates a new site in `dir`: `site.toml`, sample articles in `content/`,
 /// an empty `static/`, the default templates in `templates/` and a
@@ -454,6 +455,8 @@ mod tests {
         let lines: Vec<&str> = ignore.lines().collect();
         assert!(lines.contains(&"/public/"), "{ignore}");
         assert!(lines.contains(&"/.digest-cache/"), "{ignore}");
+        assert!(lines.contains(&"/.public.old/"), "{ignore}");
+        assert!(lines.contains(&"/.public.staging/"), "{ignore}");
 
         let own = tmp.path().join("own");
         std::fs::create_dir(&own).unwrap();
