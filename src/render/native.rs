@@ -520,9 +520,8 @@ pub(super) fn day(
 ) -> Vec<u8> {
     let (date, n_articles) = (&day.date, day.n_articles);
     let main = |out: &mut String| {
-        out.push_str("\n<header class=\"page-header\">\n<p class=\"kicker\"><a href=\"");
-        esc(out, &site.archive_url);
-        out.push_str("\">Archive</a></p>\n<h1><time datetime=\"");
+        archive_header(out, site);
+        out.push_str("<time datetime=\"");
         esc(out, &date.iso);
         out.push_str("\">");
         esc(out, &date.human);
@@ -549,9 +548,7 @@ pub(super) fn week(
     next: Option<&NavLink>,
 ) -> Vec<u8> {
     let main = |out: &mut String| {
-        out.push_str("\n<header class=\"page-header\">\n<p class=\"kicker\"><a href=\"");
-        esc(out, &site.archive_url);
-        out.push_str("\">Archive</a></p>\n<h1>");
+        archive_header(out, site);
         esc(out, &week.label);
         out.push_str("</h1>\n<p class=\"lede\"><time datetime=\"");
         esc(out, week.id);
@@ -638,9 +635,8 @@ pub(super) fn month(
     next: Option<&NavLink>,
 ) -> Vec<u8> {
     let main = |out: &mut String| {
-        out.push_str("\n<header class=\"page-header\">\n<p class=\"kicker\"><a href=\"");
-        esc(out, &site.archive_url);
-        out.push_str("\">Archive</a></p>\n<h1><time datetime=\"");
+        archive_header(out, site);
+        out.push_str("<time datetime=\"");
         esc(out, &month.iso);
         out.push_str("\">");
         esc(out, &month.name);
@@ -780,6 +776,14 @@ pub(super) fn sitemap(urls: &[SitemapUrl], sitemaps: &[String]) -> Vec<u8> {
     }
     out.push('\n');
     out.into_bytes()
+}
+
+/// The opening of a day, week or month page's header, up to the open
+/// `<h1>`: the kicker links back to the archive.
+fn archive_header(out: &mut String, site: &SiteView<'_>) {
+    out.push_str("\n<header class=\"page-header\">\n<p class=\"kicker\"><a href=\"");
+    esc(out, &site.archive_url);
+    out.push_str("\">Archive</a></p>\n<h1>");
 }
 
 /// `macros.html`: `calendar`.
