@@ -56,8 +56,8 @@ fn cpu_seconds() -> f64 {
 }
 
 /// Prints the wall and CPU time of each step of the analysis as it ends
-/// (`BENCH_STAGES=1`), with the memory then: what `analyse::run_timed`
-/// reports of the real pipeline.
+/// (`BENCH_STAGES=1`), with the memory then: the steps
+/// `analyse::finish_timed` reports of the real pipeline.
 fn step_printer() -> impl FnMut(&str) {
     let mut clock = Instant::now();
     let mut cpu = cpu_seconds();
@@ -135,18 +135,16 @@ fn bench(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let cpu_before = cpu_seconds();
     // As `digest build` does: the texts are freed once the features are read.
-    let analysis = if std::env::var_os("BENCH_STAGES").is_some() {
+    let mut lap: Box<dyn FnMut(&str)> = if std::env::var_os("BENCH_STAGES").is_some() {
         println!("  steps:");
-        let mut lap = step_printer();
-        let signals = analyse::read_texts(&corpus);
-        corpus.drop_texts();
-        lap("features");
-        analyse::finish_timed(&corpus, &config, signals, &mut lap)
+        Box::new(step_printer())
     } else {
-        let signals = analyse::read_texts(&corpus);
-        corpus.drop_texts();
-        analyse::finish(&corpus, &config, signals)
+        Box::new(|_| {})
     };
+    let signals = analyse::read_texts(&corpus);
+    corpus.drop_texts();
+    lap("features");
+    let analysis = analyse::finish_timed(&corpus, &config, signals, &mut lap);
     let analyse_seconds = started.elapsed().as_secs_f64();
     let analyse_cpu = cpu_seconds() - cpu_before;
     let (peak, _) = memory_mib();

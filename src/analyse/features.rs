@@ -3,7 +3,7 @@
 //! entity-like key phrases, both L2-normalised and sorted by id, plus a
 //! readable label for every term and entity.
 //!
-//! Articles are processed in parallel in fixed-size chunks. Each chunk looks
+//! Articles are processed in parallel in fixed-size chunks. Each thread looks
 //! every distinct spelling up once (packed into integers, so hashing and
 //! comparing it is cheap) in run-wide tables shared by all threads, where
 //! each distinct word is normalised, looked up in the stop words and stemmed
@@ -849,7 +849,7 @@ impl RecentWords {
 /// One language's word caches for one thread: every distinct spelling is
 /// looked up in the run-wide tables once per thread, and every mention of
 /// an entity written the same way is read once. Caches go from chunk to
-/// chunk (see [`build`]); what they hold does not depend on which chunks a
+/// chunk (see [`build_with_bodies`]); what they hold does not depend on which chunks a
 /// thread read before, only how soon they fill up.
 struct WordCache<'a> {
     tools: &'static LanguageTools,
@@ -886,8 +886,8 @@ impl<'a> WordCache<'a> {
         }
     }
 
-    /// The id of a word as written, adding it (and its normalised form) on
-    /// first sight in the chunk.
+    /// The id of a word as written, adding it (and its normalised form) the
+    /// first time this thread sees it.
     fn written_id(&mut self, word: &'a str, shared: &SharedWords, buffer: &mut String) -> u32 {
         let packed = PackedWord::of(word, self.language);
         let hash = packed.as_ref().map_or(0, PackedWord::fast_hash);

@@ -122,13 +122,6 @@ pub struct Model {
 }
 
 impl Model {
-    /// Computes the vectors and topics of every article.
-    pub fn new(corpus: &Corpus, config: &Config) -> Model {
-        let documents = documents(corpus);
-        let features = features::build(&documents, &[], &features::Weighting::default());
-        Model::build(corpus, config, features, &mut |_| {})
-    }
-
     /// The model from the articles' `features`, calling `lap` with the name
     /// of each step as it ends. Reads no article text.
     fn build(
@@ -183,8 +176,8 @@ impl Model {
     }
 }
 
-/// The text of every article, for [`features::build`]: the only place
-/// analysis reads `Article::text`.
+/// The text of every article, for the features pass of [`read_texts`]: the
+/// only place analysis reads `Article::text`.
 fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
     corpus
         .articles
@@ -262,7 +255,10 @@ fn run_with(
     let signals = model.signals();
     let candidates = related::score_candidates(&signals, &model.candidate_lists, settings);
     let Model {
-        features, topics, ..
+        features,
+        topics,
+        timestamps,
+        ..
     } = model;
     lap("scoring");
 
@@ -280,7 +276,14 @@ fn run_with(
         }
     }
     let excluded: Vec<bool> = duplicate_of.iter().map(Option::is_some).collect();
-    let (threads, thread_of) = threads::find(corpus, &features, &candidates, &excluded, settings);
+    let (threads, thread_of) = threads::find(
+        corpus,
+        &timestamps,
+        &features,
+        &candidates,
+        &excluded,
+        settings,
+    );
     lap("threads");
 
     // Choosing and explaining related stories is independent per article;

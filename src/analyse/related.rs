@@ -279,8 +279,9 @@ impl PairParts {
     }
 }
 
-/// No pair parts computed yet in a [`MutualParts`] slot (a NaN, which no
-/// clamped dot product is).
+/// No pair parts computed yet in a [`MutualParts`] slot: the bits of a NaN
+/// whose payload is all ones, which no dot product of finite weights
+/// produces.
 const NOT_YET: u64 = u64::MAX;
 
 /// The text and entity parts of the pairs that both articles found (each

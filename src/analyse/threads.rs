@@ -31,9 +31,13 @@ const MERGE_LENGTH_RATIO: usize = 8;
 /// The story threads of a corpus, ordered by their first article's date,
 /// then id; and for each article the index of its thread.
 ///
+/// `timestamps[i]` is article `i`'s date in seconds (read in one array:
+/// looking each pair's dates up in the articles themselves, large and in no
+/// cache over 100,000 of them, cost more than the rest of the link test).
 /// `excluded[i]` articles (near-duplicate copies) take no part.
 pub fn find(
     corpus: &Corpus,
+    timestamps: &[i64],
     features: &Features,
     candidates: &[Vec<Candidate>],
     excluded: &[bool],
@@ -41,10 +45,6 @@ pub fn find(
 ) -> (Vec<Thread>, Vec<Option<usize>>) {
     let n_articles = corpus.articles.len().min(candidates.len());
     let window_seconds = (config.thread_window_days.max(0.0) * 86_400.0) as i64;
-    // Read in one pass: looking each pair's dates up in the articles
-    // themselves (large, and in no cache over 100,000 of them) cost more
-    // than the rest of the link test.
-    let timestamps: Vec<i64> = corpus.articles.iter().map(|a| a.date.timestamp()).collect();
     let mut links: Vec<(f64, usize, usize)> = Vec::new();
     for (article_idx, list) in candidates.iter().enumerate().take(n_articles) {
         for candidate in list {
@@ -57,16 +57,15 @@ pub fn find(
             {
                 continue;
             }
-            let scored = candidate;
             let apart = (timestamps[article_idx] - timestamps[other]).abs();
             // One story is told in the same words and names: the pair's own
             // text and entity similarity, not the neighbourhood part of the
             // related score, which ties together a whole subject (every
             // story about ports), nor shared topics.
-            let story = related::content(scored.text, scored.entities, None, config);
+            let story = related::content(candidate.text, candidate.entities, None, config);
             if story >= config.thread_min_score
                 && apart <= window_seconds
-                && (scored.entities > 0.0 || scored.text >= STRONG_TEXT)
+                && (candidate.entities > 0.0 || candidate.text >= STRONG_TEXT)
             {
                 links.push((story, article_idx, other));
             }
