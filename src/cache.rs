@@ -30,14 +30,14 @@ use std::fmt::Write as _;
 use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::content::load::content_hash;
 use crate::content::FileHashes;
-use crate::output::{FileRecord, Manifest};
+use crate::output::{self, FileRecord, Manifest};
 use crate::{BuildOptions, Diagnostic, Report};
 
 /// The folder (under the site root) that holds the stamp.
@@ -434,9 +434,9 @@ fn metadata_tree(dir: &Path) -> Option<Vec<(PathBuf, fs::Metadata)>> {
     Some(subtrees.into_iter().flatten().collect())
 }
 
+/// [`output::modified_nanos`], `None` when unknown.
 fn modified_nanos(meta: &fs::Metadata) -> Option<u128> {
-    let modified = meta.modified().ok()?;
-    Some(modified.duration_since(UNIX_EPOCH).ok()?.as_nanos())
+    Some(output::modified_nanos(meta)).filter(|&nanos| nanos != 0)
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -568,7 +568,7 @@ mod tests {
         assert!(manifest.contains_key(Path::new("index.html")));
         for (path, record) in &manifest {
             let bytes = fs::read(out.join(path)).unwrap();
-            assert_eq!(record.hash, crate::output::content_hash(&bytes), "{path:?}");
+            assert_eq!(record.hash, crate::output::file_hash(&bytes), "{path:?}");
         }
         assert!(previous_manifest(&options.root, &options.root.join("elsewhere")).is_empty());
         // A rebuild that changes nothing rewrites nothing and keeps the

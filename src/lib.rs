@@ -451,7 +451,7 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         });
     match rendered {
         Ok(()) => {}
-        // Dropping the writer removes its staging folder: the output is
+        // Dropping the writer puts its staging folder aside: the output is
         // untouched.
         Err(render::BatchError::Templates(problems)) => return Err(prepared.fail(problems)),
         Err(render::BatchError::Sink(err)) => return Err(err),

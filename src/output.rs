@@ -53,7 +53,7 @@ pub struct FileRecord {
     pub modified: u128,
     /// Inode number (0 where the platform has none).
     pub inode: u64,
-    /// [`content_hash`] of the bytes.
+    /// [`file_hash`] of the bytes.
     pub hash: u128,
 }
 
@@ -84,7 +84,7 @@ pub type Manifest = HashMap<PathBuf, FileRecord>;
 /// The hash of an output file's bytes kept in its [`FileRecord`]: 128-bit
 /// XXH3, fast enough to hash every page of a build (about 10 GB/s) and
 /// long enough that two different pages never share one in practice.
-pub fn content_hash(bytes: &[u8]) -> u128 {
+pub fn file_hash(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
@@ -152,8 +152,8 @@ pub fn write(out: &Path, pages: &[Page], static_dir: &Path) -> Result<WriteStats
 /// one is only remembered and hard-linked from the current output at the
 /// end, so it keeps its modification time. When nothing changed and
 /// nothing is left over, the output folder is not touched at all. A writer
-/// dropped before `finish` (a failed build) removes its staging folder and
-/// leaves the output as it was.
+/// dropped before `finish` (a failed build) puts its staging folder aside
+/// as `.<out>.old` and leaves the output as it was.
 pub struct Writer {
     out: PathBuf,
     staging: PathBuf,
@@ -234,7 +234,9 @@ impl Writer {
     }
 
     /// Adds rendered pages: compares them with the current output and
-    /// writes the changed ones into the staging folder, in parallel.
+    /// writes the changed ones into the staging folder (in parallel for
+    /// [`write()`], one at a time on the writer's own thread for a
+    /// [`BackgroundWriter`]).
     pub fn add(&mut self, pages: &[Page]) -> Result<(), Error> {
         let pages: Vec<&Page> = pages
             .iter()
@@ -246,7 +248,7 @@ impl Writer {
         let checked: Vec<(u128, Option<FileRecord>)> = pages
             .par_iter()
             .map(|page| {
-                let hash = content_hash(&page.bytes);
+                let hash = file_hash(&page.bytes);
                 (hash, self.unchanged_record(&page.path, &page.bytes, hash))
             })
             .collect();
@@ -349,7 +351,7 @@ impl Writer {
             .par_iter()
             .map(|(relative, absolute)| {
                 let bytes = fs::read(absolute).map_err(|e| Error::io(absolute, e))?;
-                let hash = content_hash(&bytes);
+                let hash = file_hash(&bytes);
                 let same = self.unchanged_record(relative, &bytes, hash);
                 Ok(Incoming {
                     path: relative.as_path(),
@@ -485,14 +487,8 @@ impl BackgroundWriter {
         }
     }
 
-    /// Writes what is queued, then finishes the writer (see
-    /// [`Writer::finish`]).
-    pub fn finish(self) -> Result<WriteStats, Error> {
-        self.finish_recorded().map(|(stats, _)| stats)
-    }
-
-    /// [`BackgroundWriter::finish`] with the record of every file (see
-    /// [`Writer::finish_recorded`]).
+    /// Writes what is queued, then finishes the writer and returns the
+    /// record of every file (see [`Writer::finish_recorded`]).
     pub fn finish_recorded(mut self) -> Result<(WriteStats, Manifest), Error> {
         self.join()?.finish_recorded()
     }
@@ -555,9 +551,9 @@ enum Room<'p> {
 /// unchanged page of an earlier build) is removed, never written into.
 /// For [`Room::ForLinking`], true when `target` already is that file.
 fn make_room(staging: &Path, target: &Path, recycled: bool, room: Room<'_>) -> Result<bool, Error> {
-    if create_parent(target).is_err() {
+    if let Err(err) = create_parent(target) {
         if !recycled {
-            return create_parent(target).map(|()| false);
+            return Err(err);
         }
         // A file of the kept folder where a folder now goes.
         clear_ancestors(staging, target)?;
@@ -1033,7 +1029,7 @@ mod tests {
         for (path, record) in &manifest {
             let file = out.join(path);
             assert!(record.describes(&fs::metadata(&file).unwrap()));
-            assert_eq!(record.hash, content_hash(&fs::read(&file).unwrap()));
+            assert_eq!(record.hash, file_hash(&fs::read(&file).unwrap()));
         }
         let (stats, again) = write_with(manifest.clone());
         assert_eq!(stats.n_written, 0);
@@ -1046,10 +1042,7 @@ mod tests {
         stale.get_mut(Path::new("index.html")).unwrap().hash ^= 1;
         let (stats, rewritten) = write_with(stale);
         assert_eq!(stats.n_written, 1);
-        assert_eq!(
-            rewritten[Path::new("index.html")].hash,
-            content_hash(b"home")
-        );
+        assert_eq!(rewritten[Path::new("index.html")].hash, file_hash(b"home"));
 
         // A file replaced since (another inode and time) is read: same
         // bytes are kept, other bytes written.
