@@ -30,9 +30,9 @@ pub use theme::Theme;
 use view::{
     article_location, day_location, day_range, month_location, month_name, thread_location,
     topic_feed_location, topic_location, week_location, ArticleLink, ArticleView, CalendarDay,
-    CardView, DateView, DayLink, DayView, FeedEntry, FeedView, GroupView, MonthView, NavLink,
-    OtherCopy, PageMeta, Pagination, RelatedView, SearchEntry, SiteView, SitemapUrl, ThreadBox,
-    ThreadRef, ThreadView, TimelineEntry, TopicLink, TopicTag, Urls, WeekView, YearView,
+    CardView, DateView, DayLink, DayView, EscapedCard, FeedEntry, FeedView, GroupView, MonthView,
+    NavLink, OtherCopy, PageMeta, Pagination, RelatedView, SearchEntry, SiteView, SitemapUrl,
+    ThreadBox, ThreadRef, ThreadView, TimelineEntry, TopicLink, TopicTag, Urls, WeekView, YearView,
 };
 
 /// Everything a render needs, borrowed from the earlier stages.
@@ -1571,7 +1571,7 @@ fn card<'a>(
             })
         })
         .collect();
-    CardView {
+    let mut card = CardView {
         slug: &article.slug,
         title: &article.title,
         url: urls.path(&article_location(&article.slug)),
@@ -1591,7 +1591,10 @@ fn card<'a>(
         draft: article.draft,
         thread,
         also_reported_by,
-    }
+        escaped: EscapedCard::default(),
+    };
+    card.escaped = native::escaped_card(&card);
+    card
 }
 
 /// A page whose data is gone: cannot happen for indices from the digest,

@@ -16,8 +16,8 @@
 use std::fmt::Write as _;
 
 use super::view::{
-    ArticleLink, ArticleView, CardView, DateView, DayView, FeedView, GroupView, MonthView, NavLink,
-    PageMeta, Pagination, SiteView, SitemapUrl, ThreadView, TopicLink, WeekView,
+    ArticleView, CardView, DayView, EscapedCard, FeedView, GroupView, MonthView, NavLink, PageMeta,
+    Pagination, SiteView, SitemapUrl, ThreadView, TopicLink, WeekView,
 };
 use crate::content::text::escape_html_into;
 
@@ -216,7 +216,7 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
     let card = article.card;
     let head = |out: &mut String| {
         out.push_str("<meta property=\"og:title\" content=\"");
-        esc(out, card.title);
+        out.push_str(&card.escaped.title);
         out.push_str("\">\n<meta property=\"og:type\" content=\"article\">\n<meta property=\"og:url\" content=\"");
         esc(out, &article.permalink);
         out.push_str("\">\n");
@@ -234,7 +234,7 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
             out.push_str("</p>\n");
         }
         out.push_str("<h1>");
-        esc(out, card.title);
+        out.push_str(&card.escaped.title);
         out.push_str("</h1>\n");
         let author = truthy(card.author);
         let source = truthy(card.source);
@@ -340,24 +340,23 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
                 let _ = writeln!(out, "\">{n} earlier article{}</a></li>", plural(n));
             }
             for entry in &thread.entries {
+                let escaped = entry.article.escaped;
                 out.push_str(if entry.current {
-                    "<li class=\"timeline-current\" aria-current=\"page\"><time datetime=\""
+                    "<li class=\"timeline-current\" aria-current=\"page\">"
                 } else {
-                    "<li><time datetime=\""
+                    "<li>"
                 });
-                esc(out, &entry.article.date.iso);
-                out.push_str("\">");
-                esc(out, &entry.article.date.short);
-                out.push_str("</time> ");
+                out.push_str(&escaped.dateline[..escaped.time_end]);
+                out.push(' ');
                 if entry.current {
                     out.push_str("<span class=\"timeline-title\">");
-                    esc(out, entry.article.title);
+                    out.push_str(&escaped.title);
                     out.push_str("</span>");
                 } else {
                     out.push_str("<a href=\"");
-                    esc(out, entry.article.url);
+                    out.push_str(&escaped.url);
                     out.push_str("\">");
-                    esc(out, entry.article.title);
+                    out.push_str(&escaped.title);
                     out.push_str("</a>");
                 }
                 out.push_str("</li>\n");
@@ -380,11 +379,11 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
                 out.push_str("\">");
                 esc(out, related.relation_label);
                 out.push_str("</span>\n<a class=\"related-title\" href=\"");
-                esc(out, related.article.url);
+                out.push_str(&related.article.escaped.url);
                 out.push_str("\">");
-                esc(out, related.article.title);
+                out.push_str(&related.article.escaped.title);
                 out.push_str("</a>\n<span class=\"meta\">");
-                link_dateline(out, &related.article);
+                out.push_str(&related.article.escaped.dateline);
                 out.push_str("</span>\n");
                 if !related.reasons.is_empty() {
                     out.push_str("<span class=\"reasons\">Shared: ");
@@ -407,8 +406,8 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
             out.push_str("<nav class=\"pager\" aria-label=\"Earlier and later articles\">\n");
             pager_list(
                 out,
-                article.previous.as_ref().map(|a| (a.url, a.title)),
-                article.next.as_ref().map(|a| (a.url, a.title)),
+                article.previous.as_ref().map(|a| a.escaped.link()),
+                article.next.as_ref().map(|a| a.escaped.link()),
                 true,
             );
         }
@@ -423,8 +422,8 @@ pub(super) fn article(frame: &Frame, meta: &PageMeta, article: &ArticleView<'_>)
                 out.push_str("</a></p>\n");
                 pager_list(
                     out,
-                    article.previous_in_topic.as_ref().map(|a| (a.url, a.title)),
-                    article.next_in_topic.as_ref().map(|a| (a.url, a.title)),
+                    article.previous_in_topic.as_ref().map(|a| a.escaped.link()),
+                    article.next_in_topic.as_ref().map(|a| a.escaped.link()),
                     false,
                 );
             }
@@ -660,9 +659,9 @@ pub(super) fn month(
             out.push_str("</time></a></h2>\n<ul class=\"headlines\">\n");
             for card in &day.articles {
                 out.push_str("<li><a href=\"");
-                esc(out, &card.url);
+                out.push_str(&card.escaped.url);
                 out.push_str("\">");
-                esc(out, card.title);
+                out.push_str(&card.escaped.title);
                 out.push_str("</a>");
                 if let Some(source) = truthy(card.source) {
                     out.push_str(" <span class=\"source\">");
@@ -845,15 +844,15 @@ fn card_macro(
         out,
         "\n<article class=\"card\">\n<h{level} class=\"card-title\"><a href=\""
     );
-    esc(out, &card.url);
+    out.push_str(&card.escaped.url);
     out.push_str("\">");
-    esc(out, card.title);
+    out.push_str(&card.escaped.title);
     let _ = write!(out, "</a></h{level}>\n<p class=\"meta\">");
-    dateline(out, &card.date, card.source, card.reading_minutes);
+    out.push_str(&card.escaped.dateline);
     out.push_str("</p>\n");
     if summary && !card.summary.is_empty() {
         out.push_str("<p class=\"summary\">");
-        esc(out, card.summary);
+        out.push_str(&card.escaped.summary);
         out.push_str("</p>\n");
     }
     if tags && !card.topics.is_empty() {
@@ -907,18 +906,26 @@ fn neighbours_macro(
     out.push_str("\n<nav class=\"pager\" aria-label=\"");
     esc(out, label);
     out.push_str("\">\n");
+    let escaped = |link: &NavLink| {
+        let (mut url, mut label) = (String::new(), String::new());
+        esc(&mut url, &link.url);
+        esc(&mut label, &link.label);
+        (url, label)
+    };
+    let (previous, next) = (previous.map(escaped), next.map(escaped));
     pager_list(
         out,
-        previous.map(|l| (l.url.as_str(), l.label.as_str())),
-        next.map(|l| (l.url.as_str(), l.label.as_str())),
+        previous.as_ref().map(|(u, l)| (u.as_str(), l.as_str())),
+        next.as_ref().map(|(u, l)| (u.as_str(), l.as_str())),
         true,
     );
 }
 
 /// The list every pager shows, from `<ul>` to the pager's `</nav>`: the
-/// earlier and the later link as (url, text), each slot present even when
-/// empty so the two stay in their columns; `rel` marks them `prev`/`next`
-/// (only the site's main sequence of pages does).
+/// earlier and the later link as (url, text), both already HTML-escaped,
+/// each slot present even when empty so the two stay in their columns;
+/// `rel` marks them `prev`/`next` (only the site's main sequence of pages
+/// does).
 fn pager_list(
     out: &mut String,
     previous: Option<(&str, &str)>,
@@ -935,7 +942,7 @@ fn pager_list(
         out.push_str("\">");
         if let Some((url, text)) = link {
             out.push_str("<a href=\"");
-            esc(out, url);
+            out.push_str(url);
             out.push('"');
             if rel {
                 out.push_str(" rel=\"");
@@ -945,7 +952,7 @@ fn pager_list(
             out.push_str("><span class=\"pager-dir\">");
             out.push_str(direction);
             out.push_str("</span> ");
-            esc(out, text);
+            out.push_str(text);
             out.push_str("</a>");
         }
         out.push_str("</li>\n");
@@ -953,24 +960,36 @@ fn pager_list(
     out.push_str("</ul>\n</nav>\n");
 }
 
-/// `macros.html`: `dateline`, for a card.
-fn dateline(out: &mut String, date: &DateView, source: Option<&str>, reading_minutes: usize) {
-    out.push_str("<time datetime=\"");
-    esc(out, &date.iso);
-    out.push_str("\">");
-    esc(out, &date.short);
-    out.push_str("</time>");
-    if let Some(source) = truthy(source) {
-        out.push_str(" · <span class=\"source\">");
-        esc(out, source);
-        out.push_str("</span>");
+/// The fields of `card` that pages show most, escaped (see
+/// [`EscapedCard`]).
+pub(super) fn escaped_card(card: &CardView<'_>) -> EscapedCard {
+    let escaped = |text: &str| {
+        let mut out = String::with_capacity(text.len());
+        esc(&mut out, text);
+        out
+    };
+    // `macros.html`'s `dateline`: the time, then the source and the
+    // reading time.
+    let mut dateline = String::with_capacity(96);
+    dateline.push_str("<time datetime=\"");
+    esc(&mut dateline, &card.date.iso);
+    dateline.push_str("\">");
+    esc(&mut dateline, &card.date.short);
+    dateline.push_str("</time>");
+    let time_end = dateline.len();
+    if let Some(source) = truthy(card.source) {
+        dateline.push_str(" · <span class=\"source\">");
+        esc(&mut dateline, source);
+        dateline.push_str("</span>");
     }
-    let _ = write!(out, " · {reading_minutes} min read");
-}
-
-/// `macros.html`: `dateline`, for a link.
-fn link_dateline(out: &mut String, link: &ArticleLink<'_>) {
-    dateline(out, link.date, link.source, link.reading_minutes);
+    let _ = write!(dateline, " · {} min read", card.reading_minutes);
+    EscapedCard {
+        title: escaped(card.title),
+        url: escaped(&card.url),
+        summary: escaped(card.summary),
+        dateline,
+        time_end,
+    }
 }
 
 /// `macros.html`: `topic_tags`.
