@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 use rayon::prelude::*;
@@ -35,6 +36,14 @@ pub enum Bodies {
     /// and nothing before the render stage reads them): for `digest build`
     /// and the commands that do not render.
     FromFile,
+    /// Held while the article files read so far total at most this many
+    /// bytes, the others made again from their files as with
+    /// [`Bodies::FromFile`]: for `digest build`. A small site's bodies cost
+    /// little memory and are then made once, at load, from the Markdown
+    /// already parsed there (making them again at render time, reading and
+    /// parsing each file a second time, was a third of the render's CPU);
+    /// a large site holds no more than this through the analysis.
+    HeldUpTo(usize),
 }
 
 /// Loads every article under `root/content`, without keeping their HTML
@@ -75,6 +84,10 @@ pub fn load_hashed(
 ) -> (Corpus, Vec<Diagnostic>, FileHashes) {
     let (paths, mut diagnostics) = find_files(root);
     let content = root.join(CONTENT_DIR);
+    // The bytes of the files whose bodies are held so far (for
+    // `Bodies::HeldUpTo`; which ones depends on the threads' order, the
+    // bodies do not).
+    let held_bytes = AtomicUsize::new(0);
     // The articles go straight into one list, in walk order, and stay in
     // it until they are sorted: on a large site each copy of the list is
     // tens of megabytes that would still be held when the load returns.
@@ -89,9 +102,14 @@ pub fn load_hashed(
             || (one_pattern(&config.boilerplate), Vec::new()),
             |(boilerplate, buffer), path| {
                 let (loaded, file_diagnostics, hash) = match source_file(root, &content, path) {
-                    Some(file) => {
-                        load_file(&file, config, boilerplate, buffer, include_drafts, bodies)
-                    }
+                    Some(file) => load_file(
+                        &file,
+                        config,
+                        boilerplate,
+                        buffer,
+                        include_drafts,
+                        (bodies, &held_bytes),
+                    ),
                     // Not an article file (an image next to one): ignored.
                     None => (None, Vec::new(), None),
                 };
@@ -343,7 +361,7 @@ pub fn load_one(
         &config.boilerplate,
         &mut Vec::new(),
         include_drafts,
-        Bodies::Held,
+        (Bodies::Held, &AtomicUsize::new(0)),
     );
     Some((loaded.map(|loaded| loaded.article), diagnostics))
 }
@@ -446,14 +464,15 @@ fn relative_display(root: &Path, path: &Path) -> PathBuf {
 /// Reads (into `buffer`) and parses one file, dropping the paragraphs
 /// `boilerplate` (the configured patterns) matches. Returns no article when
 /// the file has an error or is a draft left out, and the [`content_hash`]
-/// of the bytes read.
+/// of the bytes read. `bodies` says whether the article holds its HTML
+/// body, with the bytes of the files holding theirs so far.
 fn load_file(
     file: &SourceFile,
     config: &Config,
     boilerplate: &[regex::Regex],
     buffer: &mut Vec<u8>,
     include_drafts: bool,
-    bodies: Bodies,
+    (bodies, held_bytes): (Bodies, &AtomicUsize),
 ) -> (Option<Loaded>, Vec<Diagnostic>, Option<u64>) {
     buffer.clear();
     let read = std::fs::File::open(&file.path)
@@ -480,17 +499,21 @@ fn load_file(
             .map(DateTime::<Utc>::from)
     };
     let hash = content_hash(bytes);
-    let body_file = match bodies {
-        Bodies::Held => None,
-        // `parse_file` fills in where the body starts and which blocks it
-        // leaves out.
-        Bodies::FromFile => Some(BodyFile {
-            path: file.path.clone(),
-            hash,
-            body_start: 0,
-            dropped_blocks: Box::default(),
-        }),
+    let hold = match bodies {
+        Bodies::Held => true,
+        Bodies::FromFile => false,
+        Bodies::HeldUpTo(limit) => {
+            held_bytes.fetch_add(bytes.len(), Ordering::Relaxed) + bytes.len() <= limit
+        }
     };
+    // `parse_file` fills in where the body starts and which blocks it
+    // leaves out.
+    let body_file = (!hold).then(|| BodyFile {
+        path: file.path.clone(),
+        hash,
+        body_start: 0,
+        dropped_blocks: Box::default(),
+    });
     let (loaded, diagnostics) = parse_file(
         file,
         bytes,
@@ -1051,6 +1074,25 @@ With inputs from EFE";
                 held.source_path.display()
             );
             assert_eq!(body_html(held, &config).unwrap(), held.body_html);
+        }
+        // Under a budget some bodies are held and the others made again,
+        // and every page shows the same body either way.
+        // The largest file: the first file read is held, not all six are.
+        let largest = held
+            .articles
+            .iter()
+            .map(|a| {
+                std::fs::metadata(site.path().join(&a.source_path))
+                    .unwrap()
+                    .len()
+            })
+            .max();
+        let budget = Bodies::HeldUpTo(largest.unwrap_or_default() as usize);
+        let (mixed, _, _) = load_hashed(site.path(), &config, false, budget);
+        let n_held = mixed.articles.iter().filter(|a| a.body_file.is_none());
+        assert!((1..6).contains(&n_held.count()));
+        for (held, mixed) in held.articles.iter().zip(&mixed.articles) {
+            assert_eq!(body_html(mixed, &config).unwrap(), held.body_html);
         }
     }
 
