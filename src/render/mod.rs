@@ -1620,6 +1620,20 @@ fn inject_live_reload(html: &[u8], base_path: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The folders (inside the output) the article pages of `corpus` go into,
+/// known from the load on: a build makes them while the analysis runs
+/// (`output::Writer::make_folders`).
+pub fn article_folders(corpus: &Corpus) -> Vec<PathBuf> {
+    corpus
+        .articles
+        .iter()
+        .filter_map(|article| {
+            let path = page_path(&article_location(&article.slug));
+            path.parent().map(PathBuf::from)
+        })
+        .collect()
+}
+
 /// The file of a page at `location`: a folder (ending in `/`, or the
 /// empty root) gets `index.html`.
 fn page_path(location: &str) -> PathBuf {
