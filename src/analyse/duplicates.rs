@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use super::features::{cosine, sparse_dot, BodyStems, Features};
-use super::related::Candidate;
+use super::related::Near;
 
 /// Only pairs whose TF-IDF vectors are at least this share of
 /// `duplicate_min_similarity` similar have their bodies compared: a cheap
@@ -30,13 +30,15 @@ const PAIRS_PER_BLOCK: usize = 16_384;
 /// For every article, the earliest article it is a near-duplicate of.
 ///
 /// Articles are in corpus order (oldest first, then slug), so the earliest
-/// copy has the smallest index. Only candidate pairs are compared: first by
-/// what analysis already computed, then, for the few that pass, by their
-/// bodies' stem counts, in parallel one block of pairs at a time.
+/// copy has the smallest index. Only candidate pairs are compared (each
+/// article's closest candidates by text and entities, known before the
+/// rest of their score, so the body stems can be freed before scoring):
+/// first by what analysis already computed, then, for the few that pass, by
+/// their bodies' stem counts, in parallel one block of pairs at a time.
 pub fn find(
     features: &Features,
     bodies: &BodyStems,
-    candidates: &[Vec<Candidate>],
+    candidates: &[Vec<Near>],
     min_similarity: f64,
 ) -> Vec<Option<usize>> {
     let n_articles = candidates.len();
@@ -45,10 +47,11 @@ pub fn find(
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (article_idx, list) in candidates.iter().enumerate() {
         for candidate in list {
-            let (earlier, later) = if candidate.article_idx < article_idx {
-                (candidate.article_idx, article_idx)
+            let other = candidate.article_idx as usize;
+            let (earlier, later) = if other < article_idx {
+                (other, article_idx)
             } else {
-                (article_idx, candidate.article_idx)
+                (article_idx, other)
             };
             if earlier != later
                 && later < n_articles
@@ -110,7 +113,7 @@ pub fn find(
 /// follow-ups of one story.
 fn same_names(
     features: &Features,
-    candidate: &Candidate,
+    candidate: &Near,
     a: usize,
     b: usize,
     min_similarity: f64,
@@ -173,7 +176,7 @@ fn counts_cosine(counts_a: &BodyCounts, counts_b: &BodyCounts) -> f64 {
 mod tests {
     use super::*;
     use crate::analyse::features::{build_with_bodies, Document, Weighting};
-    use crate::analyse::related::{candidates, Signals};
+    use crate::analyse::related::candidates_and_neighbourhoods;
     use crate::config::RelatedConfig;
 
     fn run(texts: &[(&str, &str)]) -> Vec<Option<usize>> {
@@ -186,16 +189,8 @@ mod tests {
             })
             .collect();
         let (features, bodies) = build_with_bodies(&docs, &[], &Weighting::default(), true);
-        let topics = vec![Vec::new(); texts.len()];
-        let timestamps = vec![0; texts.len()];
-        let signals = Signals {
-            features: &features,
-            timestamps: &timestamps,
-            topics: &topics,
-            neighbourhoods: &[],
-        };
         let config = RelatedConfig::default();
-        let found = candidates(&signals, &config, 20);
+        let (found, _) = candidates_and_neighbourhoods(&features, 20, 20, &config);
         find(&features, &bodies, &found, config.duplicate_min_similarity)
     }
 

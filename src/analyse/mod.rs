@@ -119,6 +119,10 @@ pub struct Model {
     pub candidate_lists: Vec<Vec<related::Near>>,
     /// Per article: its neighbourhood, for the neighbourhood part of scores.
     pub neighbourhoods: Vec<topics::SparseVector>,
+    /// The articles in an order where each comes soon after those it is
+    /// compared with ([`related::locality_order`] of the found candidates):
+    /// the steps that read candidates' vectors visit the articles in it.
+    pub order: Vec<u32>,
 }
 
 impl Model {
@@ -146,9 +150,11 @@ impl Model {
         let n_candidates = (config.related.count * CANDIDATES_PER_SHOWN).max(MIN_CANDIDATES);
         let found = related::candidate_indices(&features, n_candidates * 2);
         lap("candidate search");
+        let order = related::locality_order(&found, |&other| other as usize);
         let (candidate_lists, neighbourhoods) = related::nearest_and_neighbourhoods(
             &features,
             &found,
+            &order,
             n_candidates,
             N_NEIGHBOURS,
             &config.related,
@@ -162,6 +168,7 @@ impl Model {
             timestamps,
             candidate_lists,
             neighbourhoods,
+            order,
         }
     }
 
@@ -237,38 +244,52 @@ pub fn finish_timed(
 ) -> Analysis {
     let TextSignals { features, bodies } = signals;
     let model = Model::build(corpus, config, features, lap);
-    run_with(corpus, config, model, &bodies, lap)
+    run_with(corpus, config, model, bodies, lap)
 }
 
-/// [`run`] on a model already computed. Takes the model to drop each part
-/// as soon as it is done with: the neighbourhoods and candidate lists are as
-/// large as the vectors.
+/// [`run`] on a model already computed. Takes the model and the body stems
+/// to drop each part as soon as it is done with: the body stems, candidate
+/// lists and neighbourhoods are each about as large as the vectors.
 fn run_with(
     corpus: &Corpus,
     config: &Config,
     model: Model,
-    bodies: &features::BodyStems,
+    bodies: features::BodyStems,
     lap: &mut dyn FnMut(&str),
 ) -> Analysis {
     let settings = &config.related;
     let n_articles = corpus.articles.len();
-    let signals = model.signals();
-    let candidates = related::score_candidates(&signals, &model.candidate_lists, settings);
     let Model {
         features,
         topics,
+        topic_names,
         timestamps,
-        ..
+        candidate_lists,
+        neighbourhoods,
+        order,
     } = model;
-    lap("scoring");
-
+    // Copies are found among the candidates by their text and entity parts
+    // alone, so this runs before scoring and the body stems are freed
+    // before the scored lists are made.
     let duplicate_of = duplicates::find(
         &features,
-        bodies,
-        &candidates,
+        &bodies,
+        &candidate_lists,
         settings.duplicate_min_similarity,
     );
+    drop(bodies);
     lap("duplicates");
+    let signals = related::Signals {
+        features: &features,
+        timestamps: &timestamps,
+        topics: &topic_names,
+        neighbourhoods: &neighbourhoods,
+    };
+    let candidates = related::score_candidates(&signals, candidate_lists, &order, settings);
+    drop(neighbourhoods);
+    drop(topic_names);
+    lap("scoring");
+
     let mut copies: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
     for (article_idx, kept) in duplicate_of.iter().enumerate() {
         if let Some(kept) = *kept {
@@ -289,7 +310,6 @@ fn run_with(
     // Choosing and explaining related stories is independent per article;
     // the results come back in corpus order, so they do not depend on
     // threads, nor on the order that keeps the vectors read in cache.
-    let order = related::locality_order(&candidates, |c| c.article_idx);
     let related_lists: Vec<Vec<Related>> = related::map_in_order(
         &order,
         || related::ReasonFinder::new(&features),
@@ -404,7 +424,7 @@ pub fn explain(
     let breakdown = related::breakdown(&model.signals(), first, second, &config.related);
     let (shared_entities, shared_terms) = related::shared_labels(&model.features, first, second);
     let reasons = related::reasons(&model.features, first, second, MAX_REASONS);
-    let analysis = run_with(corpus, config, model, &bodies, &mut |_| {});
+    let analysis = run_with(corpus, config, model, bodies, &mut |_| {});
     let listed = analysis.articles[first]
         .related
         .iter()

@@ -551,14 +551,17 @@ pub fn candidates_and_neighbourhoods(
     config: &RelatedConfig,
 ) -> (Vec<Vec<Near>>, Vec<SparseVector>) {
     let found = candidate_indices(features, n_candidates * 2);
-    nearest_and_neighbourhoods(features, &found, n_candidates, n_neighbours, config)
+    let order = locality_order(&found, |&other| other as usize);
+    nearest_and_neighbourhoods(features, &found, &order, n_candidates, n_neighbours, config)
 }
 
 /// The second half of [`candidates_and_neighbourhoods`], from the lists
-/// [`candidate_indices`] found (twice as many as `n_candidates`).
+/// [`candidate_indices`] found (twice as many as `n_candidates`), visiting
+/// the articles in `order` (their [`locality_order`]).
 pub fn nearest_and_neighbourhoods(
     features: &Features,
     found: &[Vec<u32>],
+    order: &[u32],
     n_candidates: usize,
     n_neighbours: usize,
     config: &RelatedConfig,
@@ -569,10 +572,9 @@ pub fn nearest_and_neighbourhoods(
     // keeping the closest by the full cosine finds nearer neighbours for the
     // same scoring work. The similarities that choose them also weigh the
     // neighbours, in the same pass, and their parts are kept for scoring.
-    let order = locality_order(found, |&other| other as usize);
     let mutual = MutualParts::new(found);
     let results = map_in_order(
-        &order,
+        order,
         || (PairParts::new(features), Expander::new(n_terms)),
         |(parts, expander), article_idx| {
             let pairs = mutual.of(parts, features, article_idx, &found[article_idx]);
@@ -937,44 +939,61 @@ pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u3
 }
 
 /// Scores every candidate of every article (their text and entity parts
-/// already known); drops those scoring 0.
+/// already known); drops those scoring 0. Visits the articles in `order`
+/// (a permutation of them, see [`locality_order`]), and takes the lists to
+/// free each one once scored: the scored lists replace them instead of
+/// adding to them (at 100,000 articles each set is about 80 MB).
 pub fn score_candidates(
     signals: &Signals<'_>,
-    candidate_lists: &[Vec<Near>],
+    mut candidate_lists: Vec<Vec<Near>>,
+    order: &[u32],
     config: &RelatedConfig,
 ) -> Vec<Vec<Candidate>> {
     let n_terms = signals.features.term_labels.len();
     let topic_ids = topic_ids(signals.topics);
     let topics_of = |idx: usize| topic_ids.get(idx).map_or(&[][..], Vec::as_slice);
-    let order = locality_order(candidate_lists, |near| near.article_idx as usize);
-    map_in_order(
-        &order,
-        || Spread::new(n_terms),
-        |around, article_idx| {
-            let list = &candidate_lists[article_idx];
-            let mine = signals.neighbourhoods.get(article_idx);
-            around.load(mine.map_or(&[][..], Vec::as_slice));
-            list.iter()
-                .map(|near| {
-                    let other = near.article_idx as usize;
-                    let neighbourhood = match (mine, signals.neighbourhoods.get(other)) {
-                        (Some(_), Some(theirs)) => Some(around.dot(theirs).clamp(0.0, 1.0)),
-                        _ => None,
-                    };
-                    let topics = overlap_of_ids(topics_of(article_idx), topics_of(other));
-                    let breakdown =
-                        finish(signals, article_idx, near, neighbourhood, topics, config);
-                    Candidate {
-                        article_idx: other,
-                        text: breakdown.text,
-                        entities: breakdown.entities,
-                        total: breakdown.total,
-                    }
-                })
-                .filter(|candidate| candidate.total > 0.0)
-                .collect()
-        },
-    )
+    let in_order: Vec<(u32, Vec<Near>)> = order
+        .iter()
+        .filter_map(|&article_idx| {
+            let list = candidate_lists.get_mut(article_idx as usize)?;
+            Some((article_idx, std::mem::take(list)))
+        })
+        .collect();
+    drop(candidate_lists);
+    let mut results: Vec<(u32, Vec<Candidate>)> = in_order
+        .into_par_iter()
+        .map_init(
+            || Spread::new(n_terms),
+            |around, (article_idx, list)| {
+                let article_idx = article_idx as usize;
+                let mine = signals.neighbourhoods.get(article_idx);
+                around.load(mine.map_or(&[][..], Vec::as_slice));
+                let scored = list
+                    .iter()
+                    .map(|near| {
+                        let other = near.article_idx as usize;
+                        let neighbourhood = match (mine, signals.neighbourhoods.get(other)) {
+                            (Some(_), Some(theirs)) => Some(around.dot(theirs).clamp(0.0, 1.0)),
+                            _ => None,
+                        };
+                        let topics = overlap_of_ids(topics_of(article_idx), topics_of(other));
+                        let breakdown =
+                            finish(signals, article_idx, near, neighbourhood, topics, config);
+                        Candidate {
+                            article_idx: other,
+                            text: breakdown.text,
+                            entities: breakdown.entities,
+                            total: breakdown.total,
+                        }
+                    })
+                    .filter(|candidate| candidate.total > 0.0)
+                    .collect();
+                (article_idx as u32, scored)
+            },
+        )
+        .collect();
+    results.sort_unstable_by_key(|&(article_idx, _)| article_idx);
+    results.into_iter().map(|(_, scored)| scored).collect()
 }
 
 /// Each article's topic names as ids, numbered in name order so that sorted
@@ -1019,7 +1038,8 @@ pub fn candidates(
             |parts, (article_idx, list)| parts.of(features, article_idx, list),
         )
         .collect();
-    score_candidates(signals, &lists, config)
+    let order = locality_order(&lists, |near| near.article_idx as usize);
+    score_candidates(signals, lists, &order, config)
 }
 
 /// Posting lists of the strongest ids of each vector (compressed rows).
