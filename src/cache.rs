@@ -362,19 +362,21 @@ fn input_files(root: &Path) -> Option<Vec<(PathBuf, fs::Metadata)>> {
 /// The output folder's files (anything but folders): paths, sizes,
 /// modification times and inodes; `None` when it cannot be walked (or
 /// does not exist). Equal to [`fingerprint_of`] the files a build wrote
-/// there as long as nobody touched them.
+/// there as long as nobody touched them. The folders are listed in
+/// parallel and told from files by their entries' types, so only the files
+/// are `stat`ed (at 10k, 13k files but also 10k folders).
 fn output_fingerprint(out: &Path) -> Option<u64> {
     if !out.is_dir() {
         return None;
     }
-    let mut entries = Vec::new();
-    for (path, meta) in metadata_tree(out)? {
-        if meta.is_dir() {
-            continue;
-        }
-        let relative = path.strip_prefix(out).ok()?;
-        entries.push(file_entry(relative, &FileRecord::of(&meta, 0)));
-    }
+    let files = output::entries_below(out, Path::new(""))?;
+    let entries: Vec<u64> = files
+        .par_iter()
+        .map(|(relative, _)| {
+            let meta = fs::symlink_metadata(out.join(relative)).ok()?;
+            Some(file_entry(relative, &FileRecord::of(&meta, 0)))
+        })
+        .collect::<Option<_>>()?;
     Some(fingerprint_of(entries.into_iter()))
 }
 
@@ -401,37 +403,6 @@ fn fingerprint_of(entries: impl Iterator<Item = u64>) -> u64 {
     let mut hasher = DefaultHasher::new();
     (sum, count).hash(&mut hasher);
     hasher.finish()
-}
-
-/// Every entry below `dir`, each folder before its contents and siblings
-/// sorted by name, with its own metadata (links are not followed, so a
-/// link cannot lead the walk in a circle). Folders are read in parallel:
-/// an output holds tens of thousands of files, and one `stat` after the
-/// other was most of the stamp's time (235 ms of a 3 s build at 10k).
-fn metadata_tree(dir: &Path) -> Option<Vec<(PathBuf, fs::Metadata)>> {
-    let mut names = fs::read_dir(dir)
-        .ok()?
-        .map(|entry| entry.map(|e| e.file_name()))
-        .collect::<Result<Vec<_>, _>>()
-        .ok()?;
-    names.sort();
-    let subtrees = names
-        .par_iter()
-        .map(|name| {
-            let path = dir.join(name);
-            let meta = fs::symlink_metadata(&path).ok()?;
-            let below = if meta.is_dir() {
-                metadata_tree(&path)?
-            } else {
-                Vec::new()
-            };
-            let mut entries = Vec::with_capacity(1 + below.len());
-            entries.push((path, meta));
-            entries.extend(below);
-            Some(entries)
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(subtrees.into_iter().flatten().collect())
 }
 
 /// [`output::modified_nanos`], `None` when unknown.

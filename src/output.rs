@@ -790,7 +790,7 @@ fn holds_only(out: &Path, files: &Manifest) -> bool {
 /// `relative`, and whether it is a plain file; `None` when a folder cannot
 /// be read. Folders are read in parallel (an output holds one per
 /// article), and nothing is `stat`ed: the folder entries say their kind.
-fn entries_below(dir: &Path, relative: &Path) -> Option<Vec<(PathBuf, bool)>> {
+pub(crate) fn entries_below(dir: &Path, relative: &Path) -> Option<Vec<(PathBuf, bool)>> {
     let entries: Vec<fs::DirEntry> = fs::read_dir(dir).ok()?.collect::<Result<_, _>>().ok()?;
     let mut found = Vec::new();
     let mut folders = Vec::new();
