@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use digest_site::analyse::features::{build, Document, Weighting};
-use digest_site::analyse::related::{breakdown, candidates_and_neighbourhoods, Signals};
+use digest_site::analyse::related::{
+    breakdown, candidates_and_neighbourhoods, shorten_vectors, Signals, RELATED_TERMS,
+};
 use digest_site::analyse::N_NEIGHBOURS;
 use digest_site::config::RelatedConfig;
 
@@ -131,7 +133,10 @@ fn run(
     let background: Vec<Document<'_>> = background_texts.iter().map(|t| document(t)).collect();
 
     let started = std::time::Instant::now();
-    let features = build(&documents, &background, weighting);
+    let mut features = build(&documents, &background, weighting);
+    // As the site does after its topics: related stories read each
+    // article's strongest terms only.
+    shorten_vectors(&mut features.vectors, RELATED_TERMS);
     // The Lee documents have no dates or topics: every pair gets the same
     // time and topic parts, which leaves the correlation to the content.
     let timestamps = vec![0i64; n];

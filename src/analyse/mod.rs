@@ -131,7 +131,7 @@ impl Model {
     fn build(
         corpus: &Corpus,
         config: &Config,
-        features: features::Features,
+        mut features: features::Features,
         lap: &mut dyn FnMut(&str),
     ) -> Model {
         let given: Vec<Vec<String>> = corpus.articles.iter().map(|a| a.topics.clone()).collect();
@@ -145,6 +145,10 @@ impl Model {
                 names
             })
             .collect();
+        // Topics read the full vectors (cut to 128 terms, BBC topic
+        // accuracy fell from 0.962 to 0.944); what follows reads the
+        // strongest terms only.
+        related::shorten_vectors(&mut features.vectors, related::RELATED_TERMS);
         lap("topics");
         let timestamps = corpus.articles.iter().map(|a| a.date.timestamp()).collect();
         let n_candidates = (config.related.count * CANDIDATES_PER_SHOWN).max(MIN_CANDIDATES);

@@ -411,6 +411,66 @@ impl MutualParts {
     }
 }
 
+/// Terms an article's vector keeps for related stories, threads and
+/// duplicates: its strongest, renormalised (see [`shorten_vectors`]).
+pub const RELATED_TERMS: usize = 128;
+
+/// Cuts each vector to its `max_terms` strongest entries (ties by id) and
+/// scales it back to unit length, in place; shorter vectors stay as they
+/// are. Automatic topics read the full vectors; every later step reads many
+/// vectors per article (the dot products of the closest candidates, the
+/// neighbourhood sums, threads' centroids, reasons), and the weakest terms
+/// of a long article cost the most there and decide the least.
+pub fn shorten_vectors(vectors: &mut [SparseVector], max_terms: usize) {
+    if max_terms == 0 {
+        return;
+    }
+    vectors
+        .par_iter_mut()
+        .for_each_init(Vec::new, |weights, vector| {
+            if vector.len() <= max_terms {
+                return;
+            }
+            // The weight of the last one kept; the vector stays in id order, and
+            // of the entries at exactly that weight the first (smallest ids)
+            // are kept, as a sort by weight then id would keep them.
+            weights.clear();
+            weights.extend(vector.iter().map(|&(_, weight)| weight));
+            let (_, &mut threshold, _) =
+                weights.select_nth_unstable_by(max_terms - 1, |a: &f32, b: &f32| b.total_cmp(a));
+            let n_above = vector
+                .iter()
+                .filter(|&&(_, weight)| weight.total_cmp(&threshold).is_gt())
+                .count();
+            let mut n_at = max_terms - n_above;
+            // A new allocation of the new length: shrinking in place would keep
+            // the old block (the allocator keeps a block shrunk by less than
+            // half), and the point is the memory.
+            let mut kept: Vec<(u32, f32)> = Vec::with_capacity(max_terms);
+            for &(id, weight) in vector.iter() {
+                match weight.total_cmp(&threshold) {
+                    std::cmp::Ordering::Greater => kept.push((id, weight)),
+                    std::cmp::Ordering::Equal if n_at > 0 => {
+                        n_at -= 1;
+                        kept.push((id, weight));
+                    }
+                    _ => {}
+                }
+            }
+            let norm = kept
+                .iter()
+                .map(|&(_, weight)| f64::from(weight).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            if norm > 0.0 {
+                for entry in &mut kept {
+                    entry.1 = (f64::from(entry.1) / norm) as f32;
+                }
+            }
+            *vector = kept;
+        });
+}
+
 /// How much an article's own TF-IDF vector counts in its neighbourhood
 /// vector, against its neighbours' similarity to it (at most 1 each). Below
 /// 1, so that what the article shares with the stories around it outweighs
@@ -418,8 +478,9 @@ impl MutualParts {
 const NEIGHBOURHOOD_SELF_WEIGHT: f32 = 0.5;
 
 /// Terms kept in a neighbourhood vector: as many as in an article's own
-/// vector, which bounds memory and the cost of each cosine.
-const NEIGHBOURHOOD_TERMS: usize = 200;
+/// vector for related stories, which bounds memory and the cost of each
+/// cosine.
+const NEIGHBOURHOOD_TERMS: usize = RELATED_TERMS;
 
 /// Sums vectors into a neighbourhood vector; one per thread, its buffers
 /// reused from article to article.
@@ -538,8 +599,9 @@ fn closest(
 ///
 /// An article's neighbourhood vector is its own TF-IDF vector (at half
 /// weight) plus those of its `n_neighbours` most similar candidates, each
-/// weighted by its text-and-entity similarity, cut to the strongest 200
-/// terms, L2-normalised and sorted by term id. The cosine of two such vectors is high when the two
+/// weighted by its text-and-entity similarity, cut to its strongest 128
+/// terms (as many as an article's vector keeps, see
+/// [`shorten_vectors`]), L2-normalised and sorted by term id. The cosine of two such vectors is high when the two
 /// articles and the stories around them use the same words, which smooths
 /// over different wording the way latent semantic methods do (an article
 /// about a "striker" and one about a "goalkeeper" meet through the match
