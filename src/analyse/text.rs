@@ -487,23 +487,36 @@ const HARD_BREAKS: &[char] = &[
 /// character that is not itself a break is kept inside the piece, because a
 /// combining mark or joiner after it would attach to it (rule WB4).
 fn pieces(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = line.as_bytes();
     let mut rest_start = 0;
-    let mut chars = line.char_indices().peekable();
+    // Always at a char boundary, so the first non-ASCII byte from here on
+    // opens a char: only those are decoded, ASCII is skipped byte by byte.
+    let mut search_from = 0;
     std::iter::from_fn(move || {
-        while let Some((idx, c)) = chars.next() {
+        while let Some(found) = bytes
+            .get(search_from..)
+            .and_then(|rest| rest.iter().position(|&b| !b.is_ascii()))
+        {
+            let idx = search_from + found;
+            let Some(c) = line[idx..].chars().next() else {
+                break;
+            };
+            search_from = idx + c.len_utf8();
             if !HARD_BREAKS.contains(&c) {
                 continue;
             }
-            let next_is_plain = chars
-                .peek()
-                .is_none_or(|&(_, next)| next.is_ascii() || HARD_BREAKS.contains(&next));
+            let next_is_plain = line[search_from..]
+                .chars()
+                .next()
+                .is_none_or(|next| next.is_ascii() || HARD_BREAKS.contains(&next));
             if !next_is_plain {
                 continue;
             }
             let piece = (rest_start, &line[rest_start..idx]);
-            rest_start = idx + c.len_utf8();
+            rest_start = search_from;
             return Some(piece);
         }
+        search_from = line.len();
         if rest_start <= line.len() {
             let piece = (rest_start, &line[rest_start..]);
             rest_start = line.len() + 1;
@@ -528,6 +541,9 @@ const DIGIT: u8 = 4;
 /// Ends a sentence or opens a quotation (see [`Gap::sentence_break`]).
 const SENTENCE_BREAK: u8 = 8;
 const SPACE: u8 = 16;
+/// May join the word bytes on either side into one word (`'`, `.`, `:`,
+/// `,`, `;`, or the first byte of a typographic apostrophe).
+const MAY_JOIN: u8 = 32;
 
 /// The class flags of every byte (non-ASCII bytes have none).
 static BYTE_CLASSES: [u8; 256] = {
@@ -551,9 +567,13 @@ static BYTE_CLASSES: [u8; 256] = {
         if byte == b' ' {
             class |= SPACE;
         }
+        if matches!(byte, b'\'' | b'.' | b':' | b',' | b';') {
+            class |= MAY_JOIN;
+        }
         classes[b] = class;
         b += 1;
     }
+    classes[0xE2] = MAY_JOIN;
     classes
 };
 
@@ -586,11 +606,14 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bo
         // once; the others are checked at their end.
         let starts_with_letter = class & LETTER != 0;
         idx += 1;
-        while idx < bytes.len() {
-            let b = bytes[idx];
-            if class_of(b) & WORD_BYTE != 0 {
-                idx += 1;
-                continue;
+        loop {
+            idx = end_of_word_bytes(bytes, idx);
+            let Some(&b) = bytes.get(idx) else {
+                break;
+            };
+            // Most words end at a space or a byte that can join nothing.
+            if class_of(b) & MAY_JOIN == 0 {
+                break;
             }
             // A typographic apostrophe is the three bytes E2 80 98 or 99;
             // like `'` it is MidNumLet.
@@ -622,6 +645,53 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bo
             only_spaces: true,
         };
     }
+}
+
+/// The index of the first byte at or after `idx` that is not a word byte
+/// (letter, digit, `_`), or the length of `bytes`. Eight bytes are
+/// classified at once: most words end within the first eight, so the loop
+/// rarely takes a second round and its exit is easy to predict.
+fn end_of_word_bytes(bytes: &[u8], mut idx: usize) -> usize {
+    while let Some(chunk) = bytes.get(idx..idx + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let not_word = !word_byte_mask(u64::from_le_bytes(word)) & HIGH_BITS;
+        if not_word != 0 {
+            return idx + (not_word.trailing_zeros() / 8) as usize;
+        }
+        idx += 8;
+    }
+    while bytes
+        .get(idx)
+        .is_some_and(|&b| class_of(b) & WORD_BYTE != 0)
+    {
+        idx += 1;
+    }
+    idx
+}
+
+/// The high bit of every byte of a `u64`.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// `b` in every byte of a `u64`.
+const fn every_byte(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The high bit of each byte of `x` set where that byte is a word byte
+/// (ASCII letter, digit or `_`, as [`WORD_BYTE`]), the other bits clear.
+fn word_byte_mask(x: u64) -> u64 {
+    let ascii = !x & HIGH_BITS;
+    let low = x & !HIGH_BITS;
+    // For bytes below 0x80, `b + (0x80 - lo)` has its high bit set exactly
+    // when `b >= lo`, and never carries into the next byte.
+    let at_least = |bytes: u64, lo: u8| (bytes + every_byte(0x80 - lo)) & HIGH_BITS;
+    let between = |bytes: u64, lo: u8, hi: u8| at_least(bytes, lo) & !at_least(bytes, hi + 1);
+    // Setting bit 5 lowercases letters and maps no other byte onto one.
+    let letters = between(low | every_byte(0x20), b'a', b'z');
+    let digits = between(low, b'0', b'9');
+    let underscores = between(low, b'_', b'_');
+    (letters | digits | underscores) & ascii
 }
 
 /// Lowercases `word` into `buffer` and strips possessives ("Putin's") and
@@ -934,6 +1004,21 @@ mod tests {
         ascii_words(text, &mut |start, word, _, _| fast.push((start, word)));
         let unicode: Vec<(usize, &str)> = text.unicode_word_indices().collect();
         assert_eq!(fast, unicode);
+    }
+
+    #[test]
+    fn eight_bytes_at_once_classify_like_the_byte_table() {
+        for byte in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = [b'a'; 8];
+                bytes[at] = byte;
+                let mask = word_byte_mask(u64::from_le_bytes(bytes));
+                let is_word = mask & (0x80 << (8 * at)) != 0;
+                assert_eq!(is_word, class_of(byte) & WORD_BYTE != 0, "byte {byte:#x}");
+                let expected = if is_word { 8 } else { at };
+                assert_eq!(end_of_word_bytes(&bytes, 0), expected, "byte {byte:#x}");
+            }
+        }
     }
 
     #[test]
