@@ -197,6 +197,7 @@ pub fn build_with_bodies(
     let n_documents = all.len();
     let term_idf = inverse_document_frequencies(&term_df, n_documents, weighting.idf_power);
     let entity_idf = inverse_document_frequencies(&entity_df, n_documents, weighting.idf_power);
+    let term_frequency = TermFrequency::new(weighting.sublinear_tf);
 
     // Every chunk's documents into vectors (and body stems), in parallel;
     // background documents only counted for the frequencies.
@@ -210,6 +211,7 @@ pub fn build_with_bodies(
                 .min(chunk.word_counts.len());
             let mut out = ChunkVectors::default();
             let mut entries: Vec<(u32, f32, u32)> = Vec::new();
+            let mut counts: Vec<(u32, f32)> = Vec::new();
             for idx in 0..n_own {
                 entries.clear();
                 entries.extend(chunk.terms.document(idx).map(|(id, weight, body)| {
@@ -229,23 +231,30 @@ pub fn build_with_bodies(
                     }
                     out.body_ends.push(out.body_bytes.len());
                 }
-                let counts = entries
-                    .iter()
-                    .filter(|&&(id, ..)| (id as usize) < term_idf.len())
-                    .map(|&(id, weight, _)| (id, weight))
-                    .collect();
-                out.vectors
-                    .push(weigh(counts, &term_idf, weighting, weighting.max_terms));
-                let mut counts: Vec<(u32, f32)> = chunk
-                    .entities
-                    .document(idx)
-                    .map(|(id, weight, _)| {
-                        (entity_ids.get(id as usize).copied().unwrap_or(0), weight)
-                    })
-                    .collect();
+                counts.clear();
+                counts.extend(
+                    entries
+                        .iter()
+                        .filter(|&&(id, ..)| (id as usize) < term_idf.len())
+                        .map(|&(id, weight, _)| (id, weight)),
+                );
+                out.vectors.push(weigh(
+                    &mut counts,
+                    &term_idf,
+                    &term_frequency,
+                    weighting.max_terms,
+                ));
+                counts.clear();
+                counts.extend(chunk.entities.document(idx).map(|(id, weight, _)| {
+                    (entity_ids.get(id as usize).copied().unwrap_or(0), weight)
+                }));
                 counts.sort_unstable_by_key(|&(id, _)| id);
-                out.entity_vectors
-                    .push(weigh(counts, &entity_idf, weighting, weighting.max_terms));
+                out.entity_vectors.push(weigh(
+                    &mut counts,
+                    &entity_idf,
+                    &term_frequency,
+                    weighting.max_terms,
+                ));
             }
             out.word_counts = chunk.word_counts;
             out.word_counts.truncate(n_own);
@@ -714,37 +723,32 @@ impl PackedWord {
         hasher.finish()
     }
 
-    /// The packed form of `word`, or `None` when it is longer than 16 bytes.
-    fn of(word: &str, language: u8) -> Option<Self> {
-        let bytes = word.as_bytes();
-        let len = bytes.len();
+    /// The packed form of the word of `len` bytes at `start` in `text`, or
+    /// `None` when it is longer than 16 bytes. The first eight bytes of the
+    /// word are `head` and the next eight `tail`, each read in one load and
+    /// cut to the word's bytes (zero past its end, so with the length they
+    /// tell every word apart), without branching on the length.
+    fn in_text(text: &[u8], start: usize, len: usize, language: u8) -> Option<Self> {
+        if len > 16 {
+            return None;
+        }
+        // Eight bytes from `at`, zero past the end of the text.
         let load8 = |at: usize| {
             let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[at..at + 8]);
+            match text.get(at..at + 8) {
+                Some(bytes) => word.copy_from_slice(bytes),
+                None => {
+                    let rest = text.get(at..).unwrap_or_default();
+                    word[..rest.len()].copy_from_slice(rest);
+                }
+            }
             u64::from_le_bytes(word)
         };
-        let load4 = |at: usize| {
-            let mut word = [0u8; 4];
-            word.copy_from_slice(&bytes[at..at + 4]);
-            u64::from(u32::from_le_bytes(word))
-        };
-        // The first and the last 8 (or 4) bytes overlap for shorter words;
-        // with the length they still tell every word apart.
-        let (head, tail) = match len {
-            17.. => return None,
-            8.. => (load8(0), load8(len - 8)),
-            4.. => (load4(0) | (load4(len - 4) << 32), 0),
-            _ => (
-                bytes
-                    .iter()
-                    .rev()
-                    .fold(0u64, |packed, &b| (packed << 8) | u64::from(b)),
-                0,
-            ),
-        };
+        // The low `n` bytes of `x` (none for `n` = 0, all for 8).
+        let keep = |x: u64, n: usize| x & u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0);
         Some(Self {
-            head,
-            tail,
+            head: keep(load8(start), len.min(8)),
+            tail: keep(load8(start + 8), len.saturating_sub(8)),
             len_and_language: len as u16 | (u16::from(language) << 8),
         })
     }
@@ -813,36 +817,58 @@ struct Span {
     mentions: u32,
 }
 
-/// The written ids of the spellings a thread met last, in a small
-/// direct-mapped table (one slot per hash) that stays in the core's L2
-/// cache: the few thousand most frequent words make most of a text, and
-/// this answers them without probing the thread's whole spelling table,
-/// which outgrows the cache on a large site.
+/// The written ids of the spellings a thread met last, in a small table
+/// that stays in the core's L2 cache: the few thousand most frequent words
+/// make most of a text, and this answers them without probing the thread's
+/// whole spelling table, which outgrows the cache on a large site. Each
+/// hash picks a set of two slots in one cache line (two-way associative):
+/// with one slot per hash, two frequent words with the same slot pushed
+/// each other out all the time.
 struct RecentWords {
-    slots: Box<[(PackedWord, u32)]>,
+    sets: Box<[RecentSet]>,
+}
+
+/// Two slots of [`RecentWords`], the newer first, in one cache line.
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct RecentSet {
+    slots: [(PackedWord, u32); 2],
 }
 
 impl RecentWords {
-    /// Slots in the table: 16,384 of 32 bytes, 512 KiB.
-    const SLOTS: usize = 1 << 14;
+    /// Sets in the table: 8,192 of 64 bytes, 512 KiB.
+    const SETS: usize = 1 << 13;
 
     fn new() -> Self {
+        let empty = RecentSet {
+            slots: [(PackedWord::NONE, NO_ID); 2],
+        };
         Self {
-            slots: vec![(PackedWord::NONE, NO_ID); Self::SLOTS].into_boxed_slice(),
+            sets: vec![empty; Self::SETS].into_boxed_slice(),
         }
     }
 
-    fn slot(hash: u64) -> usize {
-        (hash as usize) & (Self::SLOTS - 1)
+    fn set(hash: u64) -> usize {
+        (hash as usize) & (Self::SETS - 1)
     }
 
     fn get(&self, packed: &PackedWord, hash: u64) -> Option<u32> {
-        let (key, id) = &self.slots[Self::slot(hash)];
-        (key == packed).then_some(*id)
+        let [(newer, newer_id), (older, older_id)] = &self.sets[Self::set(hash)].slots;
+        if newer == packed {
+            Some(*newer_id)
+        } else if older == packed {
+            Some(*older_id)
+        } else {
+            None
+        }
     }
 
+    /// Puts `packed` first in its set; the newer of the two there moves
+    /// second, the older is forgotten.
     fn put(&mut self, packed: PackedWord, hash: u64, id: u32) {
-        self.slots[Self::slot(hash)] = (packed, id);
+        let set = &mut self.sets[Self::set(hash)].slots;
+        set[1] = set[0];
+        set[0] = (packed, id);
     }
 }
 
@@ -886,10 +912,29 @@ impl<'a> WordCache<'a> {
         }
     }
 
-    /// The id of a word as written, adding it (and its normalised form) the
-    /// first time this thread sees it.
-    fn written_id(&mut self, word: &'a str, shared: &SharedWords, buffer: &mut String) -> u32 {
-        let packed = PackedWord::of(word, self.language);
+    /// The id of the word packed as `packed` when it is in the table of
+    /// recent spellings, else [`NO_ID`].
+    fn recent_id(&self, packed: Option<PackedWord>) -> u32 {
+        packed.map_or(NO_ID, |packed| {
+            self.recent
+                .get(&packed, packed.fast_hash())
+                .unwrap_or(NO_ID)
+        })
+    }
+
+    /// The id of a word as written, the word at `word.offset` in `text`,
+    /// adding it (and its normalised form) the first time this thread sees
+    /// it.
+    fn written_id(
+        &mut self,
+        text: &'a str,
+        word: &Word<'a>,
+        shared: &SharedWords,
+        buffer: &mut String,
+    ) -> u32 {
+        let packed =
+            PackedWord::in_text(text.as_bytes(), word.offset, word.text.len(), self.language);
+        let word = word.text;
         let hash = packed.as_ref().map_or(0, PackedWord::fast_hash);
         if let Some(packed) = &packed {
             if let Some(id) = self.recent.get(packed, hash) {
@@ -1098,14 +1143,14 @@ impl DenseCounts {
     /// Appends the document's counts to `packed`, in the order ids were
     /// first added, and counts the document in the frequency of each id.
     fn pack(&mut self, packed: &mut PackedCounts, frequencies: &mut Vec<u32>) {
+        // Every id touched has a slot: one length check for the document.
+        if frequencies.len() < self.slots.len() {
+            frequencies.resize(self.slots.len(), 0);
+        }
         for id in self.touched.drain(..) {
             let slot = self.slots[id as usize];
             packed.push(id, slot.weight, slot.body);
-            let idx = id as usize;
-            if idx >= frequencies.len() {
-                frequencies.resize(idx + 1, 0);
-            }
-            frequencies[idx] += 1;
+            frequencies[id as usize] += 1;
         }
     }
 }
@@ -1277,6 +1322,7 @@ impl Chunk {
         let mut entities = PackedCounts::default();
         let mut word_counts = Vec::with_capacity(documents.len());
         let mut buffer = String::new();
+        let mut title_words: Vec<Word<'a>> = Vec::new();
         let mut body_words: Vec<Word<'a>> = Vec::new();
         let mut body_ids: Vec<u32> = Vec::new();
         let mut one_letter_stems: Vec<u32> = Vec::new();
@@ -1291,8 +1337,13 @@ impl Chunk {
                 .entry(tools.code)
                 .or_insert_with(|| WordCache::new(tools, shared.language(tools.code)));
             let mut n_words = 0;
-            for_each_word(document.title, |word| {
-                let id = cache.written_id(word.text, shared, &mut buffer);
+            // Words are collected first and looked up after, in a loop of
+            // their own: the tokenizer's loop stays small, and lookups of
+            // consecutive words do not wait for each other.
+            title_words.clear();
+            for_each_word(document.title, |word| title_words.push(word));
+            for word in &title_words {
+                let id = cache.written_id(document.title, word, shared, &mut buffer);
                 let written = &mut cache.written[id as usize];
                 if written.count == 0 {
                     cache.counted_words.push(id);
@@ -1302,15 +1353,30 @@ impl Chunk {
                     term_counts.add(written.term, weighting.title, 0);
                 }
                 n_words += 1;
-            });
-            // The body is read in one pass: each word is looked up once,
-            // marked for entity detection, counted, and kept (with its id)
-            // for entity detection, which needs the whole body's marks.
+            }
+            // Each body word is looked up once, marked for entity
+            // detection, counted, and kept (with its id) for entity
+            // detection, which needs the whole body's marks.
             let lead_end = lead_end(document.text);
             body_words.clear();
+            for_each_word(document.text, |word| body_words.push(word));
+            // Ids in three passes: the recent-spellings table answers most
+            // words in a short loop whose lookups do not depend on each
+            // other, so the core overlaps their cache misses; the rest are
+            // looked up in full; then the words are counted.
             body_ids.clear();
-            for_each_word(document.text, |word| {
-                let id = cache.written_id(word.text, shared, &mut buffer);
+            let text = document.text.as_bytes();
+            body_ids.extend(body_words.iter().map(|word| {
+                let packed =
+                    PackedWord::in_text(text, word.offset, word.text.len(), cache.language);
+                cache.recent_id(packed)
+            }));
+            for (word, id) in body_words.iter().zip(body_ids.iter_mut()) {
+                if *id == NO_ID {
+                    *id = cache.written_id(document.text, word, shared, &mut buffer);
+                }
+            }
+            for (word, &id) in body_words.iter().zip(&body_ids) {
                 let written = &mut cache.written[id as usize];
                 if written.starts_lowercase {
                     if written.is_normal_form {
@@ -1333,9 +1399,7 @@ impl Chunk {
                 } else if written.body_key != NO_ID {
                     one_letter_stems.push(written.body_key);
                 }
-                body_ids.push(id);
-                body_words.push(word);
-            });
+            }
             n_words += body_ids.len();
             word_counts.push(n_words as u32);
             term_counts.pack(&mut terms, term_frequencies);
@@ -1511,22 +1575,56 @@ fn inverse_document_frequencies(df: &[u32], n_documents: usize, power: f32) -> V
         .collect()
 }
 
-/// Weighted counts into an L2-normalised TF-IDF vector of at most
-/// `max_terms` entries, sorted by id (`idf` already raised to its power).
+/// The term frequency a weighted count stands for: `1 + ln(count)` with
+/// sublinear weighting, else the count itself.
+struct TermFrequency {
+    sublinear: bool,
+    /// `1 + ln(k / 2)` for every `k` below the table's length, computed as
+    /// [`TermFrequency::of`] would, so a table entry has the same bits: with
+    /// the default weighting every count is a multiple of ½, and nearly
+    /// every one is small, so `ln` is rarely called.
+    halves: Vec<f32>,
+}
+
+impl TermFrequency {
+    fn new(sublinear: bool) -> Self {
+        let halves = if sublinear {
+            (0..128u8)
+                .map(|twice| 1.0 + (f32::from(twice) * 0.5).ln())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self { sublinear, halves }
+    }
+
+    fn of(&self, count: f32) -> f32 {
+        if !self.sublinear {
+            return count;
+        }
+        // Doubling is exact, so `twice` is whole exactly when `count` is a
+        // multiple of ½, and then `twice * 0.5` is `count` again.
+        let twice = count * 2.0;
+        if twice.fract() == 0.0 && (0.0..self.halves.len() as f32).contains(&twice) {
+            self.halves[twice as usize]
+        } else {
+            1.0 + count.ln()
+        }
+    }
+}
+
+/// Weighted counts (sorted by id; used as scratch space) into an
+/// L2-normalised TF-IDF vector of at most `max_terms` entries, sorted by id
+/// (`idf` already raised to its power).
 fn weigh(
-    mut weighted: Vec<(u32, f32)>,
+    weighted: &mut Vec<(u32, f32)>,
     idf: &[f32],
-    weighting: &Weighting,
+    tf: &TermFrequency,
     max_terms: usize,
 ) -> SparseVector {
-    for entry in &mut weighted {
+    for entry in weighted.iter_mut() {
         let (id, count) = *entry;
-        let tf = if weighting.sublinear_tf {
-            1.0 + count.ln()
-        } else {
-            count
-        };
-        entry.1 = tf * idf.get(id as usize).copied().unwrap_or(0.0);
+        entry.1 = tf.of(count) * idf.get(id as usize).copied().unwrap_or(0.0);
     }
     weighted.retain(|&(_, weight)| weight > 0.0);
     if weighted.len() > max_terms {
@@ -1538,20 +1636,21 @@ fn weigh(
         weighted.truncate(max_terms);
         weighted.sort_unstable_by_key(|&(id, _)| id);
     }
-    // The counts had room for every word; vectors live as long as the
-    // analysis, so they give the rest back.
-    weighted.shrink_to_fit();
     let norm = weighted
         .iter()
         .map(|&(_, w)| f64::from(w) * f64::from(w))
         .sum::<f64>()
         .sqrt();
+    // Vectors live as long as the analysis: each gets a buffer of its exact
+    // size, the scratch space is used again.
     if norm > 0.0 {
-        for entry in &mut weighted {
-            entry.1 = (f64::from(entry.1) / norm) as f32;
-        }
+        weighted
+            .iter()
+            .map(|&(id, w)| (id, (f64::from(w) / norm) as f32))
+            .collect()
+    } else {
+        weighted.to_vec()
     }
-    weighted
 }
 
 #[cfg(test)]
