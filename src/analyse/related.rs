@@ -966,35 +966,47 @@ pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u3
     (0..n_articles)
         .into_par_iter()
         .map_init(
-            || (vec![0f32; n_articles], Vec::<u32>::new()),
-            |(accumulator, touched), article_idx| {
+            || (vec![0f32; n_articles], Vec::<u32>::new(), Vec::new()),
+            |(accumulator, touched, best), article_idx| {
                 term_index.accumulate(article_idx, accumulator, touched, 1.0);
                 entity_index.accumulate(article_idx, accumulator, touched, 0.5);
-                let mut overlap: Vec<(u32, f32)> = touched
-                    .iter()
-                    .filter(|&&other| other as usize != article_idx)
-                    .map(|&other| (other, accumulator[other as usize]))
-                    .collect();
-                for &other in touched.iter() {
-                    accumulator[other as usize] = 0.0;
-                }
-                touched.clear();
                 // Most overlap first, ties by index: a total order, so
                 // selecting the first `n_candidates` and sorting only them
                 // gives what sorting them all would.
                 let by_overlap =
                     |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-                if overlap.len() > n_candidates && n_candidates > 0 {
-                    overlap.select_nth_unstable_by(n_candidates - 1, by_overlap);
-                    overlap.truncate(n_candidates);
+                // The best so far, cut back to `n_candidates` whenever it
+                // holds four times as many; an article below the weakest of
+                // a cut-back set is beaten by all of them (overlaps are
+                // positive: most first is least first by value), so it is
+                // not kept at all. Thousands of articles are touched, a few
+                // dozen kept: this avoids collecting and selecting them all.
+                let keep = n_candidates.max(1);
+                let mut weakest = 0.0f32;
+                best.clear();
+                for &other in touched.iter() {
+                    let slot = &mut accumulator[other as usize];
+                    let overlap = *slot;
+                    *slot = 0.0;
+                    if overlap >= weakest && other as usize != article_idx {
+                        best.push((other, overlap));
+                        if best.len() >= 4 * keep {
+                            best.select_nth_unstable_by(keep - 1, by_overlap);
+                            best.truncate(keep);
+                            weakest = best[keep - 1].1;
+                        }
+                    }
                 }
-                overlap.sort_unstable_by(by_overlap);
-                overlap.truncate(n_candidates);
+                touched.clear();
+                if best.len() > keep {
+                    best.select_nth_unstable_by(keep - 1, by_overlap);
+                }
+                best.truncate(n_candidates);
+                best.sort_unstable_by(by_overlap);
                 // Collected from a borrow, so the list gets its own small
-                // allocation: collecting `into_iter()` would reuse the
-                // overlap's, sized for every touched article (gigabytes
-                // over 100,000 articles).
-                overlap.iter().map(|&(other, _)| other).collect()
+                // allocation: collecting `into_iter()` would take the
+                // buffer.
+                best.iter().map(|&(other, _)| other).collect::<Vec<u32>>()
             },
         )
         .collect()
