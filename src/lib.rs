@@ -77,7 +77,10 @@ impl fmt::Debug for ProgressHook {
 /// How long one stage of the pipeline took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageTiming {
-    /// The stage: `config`, `load`, `analyse`, `group`, `render`, `write`.
+    /// The stage: `config`, `check`, `load`, `analyse`, `group`,
+    /// `folders` (the output folders made on a thread alongside `analyse`:
+    /// its wall time is the wait for them after it), `render`, `write`,
+    /// `stamp`.
     pub stage: &'static str,
     /// Wall time spent in it.
     pub elapsed: Duration,
@@ -462,23 +465,32 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     let prepared = prepare(options, config, bodies, true, &mut laps, |corpus| {
         ahead = Some(writer_ahead(options, &out, render::article_folders(corpus)));
     });
-    // Joined before anything can return, so no thread outlives the build.
+    // Joined before an error returns, so no thread outlives a failed build
+    // (a panic in the analysis still leaves it to finish on its own).
     let ahead = ahead.map(std::thread::JoinHandle::join);
     let prepared = prepared?;
     let (writer, ahead_spent) = match ahead {
         Some(Ok(made)) => made,
         Some(Err(panic)) => std::panic::resume_unwind(panic),
+        // Not reached: `prepare` calls back with the corpus before it
+        // returns `Ok`. Made here all the same rather than unwrapped.
         None => (new_writer(options, &out), Spent::default()),
     };
     let writer = writer?;
-    // The folders were made during the analysis, on a thread of their own:
-    // a stage of their own, their CPU time not the analysis's.
-    if let Some(analyse) = laps.timings.iter_mut().find(|t| t.stage == "analyse") {
-        analyse.cpu = analyse
-            .cpu
-            .map(|cpu| cpu.saturating_sub(ahead_spent.cpu.unwrap_or_default()));
+    // The "folders" lap's wall time is only what the build waited for the
+    // thread after the analysis (the stages still add up to the whole);
+    // its CPU time is all the thread's, taken out of the analysis's lap,
+    // during which the rest of it ran.
+    laps.lap("folders");
+    let waited_cpu = laps.timings.last().and_then(|t| t.cpu).unwrap_or_default();
+    let moved = ahead_spent.cpu.unwrap_or_default().saturating_sub(waited_cpu);
+    for timing in &mut laps.timings {
+        match timing.stage {
+            "analyse" => timing.cpu = timing.cpu.map(|cpu| cpu.saturating_sub(moved)),
+            "folders" => timing.cpu = timing.cpu.map(|cpu| cpu + moved),
+            _ => {}
+        }
     }
-    laps.push("folders", ahead_spent);
 
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,

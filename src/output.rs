@@ -148,7 +148,8 @@ pub fn write(out: &Path, pages: &[Page], static_dir: &Path) -> Result<WriteStats
 /// Each page is compared with the file of the same path in the current
 /// output: by hash when the file is still the one the last build recorded
 /// (see [`Writer::with_previous`]), else by reading it. A changed page goes
-/// into the staging folder (created with the first change); an unchanged
+/// into the staging folder (created with the first change, or earlier by
+/// [`Writer::make_folders`]); an unchanged
 /// one is only remembered and hard-linked from the current output at the
 /// end, so it keeps its modification time. When nothing changed and
 /// nothing is left over, the output folder is not touched at all. A writer

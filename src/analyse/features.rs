@@ -1338,8 +1338,7 @@ impl Chunk {
                 .or_insert_with(|| WordCache::new(tools, shared.language(tools.code)));
             let mut n_words = 0;
             // Words are collected first and looked up after, in a loop of
-            // their own: the tokenizer's loop stays small, and lookups of
-            // consecutive words do not wait for each other.
+            // their own, so the tokenizer's loop stays small.
             title_words.clear();
             for_each_word(document.title, |word| title_words.push(word));
             for word in &title_words {
@@ -1354,7 +1353,8 @@ impl Chunk {
                 }
                 n_words += 1;
             }
-            // Each body word is looked up once, marked for entity
+            // Each body word is looked up (in the recent table, then on a
+            // miss in the full one), marked for entity
             // detection, counted, and kept (with its id) for entity
             // detection, which needs the whole body's marks.
             let lead_end = lead_end(document.text);

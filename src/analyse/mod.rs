@@ -106,7 +106,9 @@ pub const N_NEIGHBOURS: usize = 20;
 /// matches what the site shows.
 #[derive(Debug, Clone)]
 pub struct Model {
-    /// Text and entity vectors of every article.
+    /// Text and entity vectors of every article; the text vectors cut to
+    /// their strongest terms once the topics are assigned
+    /// (`related::shorten_vectors`).
     pub features: features::Features,
     /// Topics of every article, given or automatic.
     pub topics: Vec<Vec<TopicAssignment>>,

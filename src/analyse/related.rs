@@ -248,7 +248,9 @@ impl PairParts {
         }
     }
 
-    /// The parts of `article_idx` against each of `others`, in their order.
+    /// The parts of `article_idx` against each of `others`, in their order
+    /// (the site's path goes through [`MutualParts`] instead).
+    #[cfg(test)]
     fn of(&mut self, features: &Features, article_idx: usize, others: &[u32]) -> Vec<Near> {
         self.load(features, article_idx);
         others
@@ -933,7 +935,7 @@ pub fn shared_labels(features: &Features, a: usize, b: usize) -> (LabelWeights, 
 }
 
 /// A candidate related article and the parts of its score that the later
-/// steps read (duplicates, threads, related lists); [`breakdown`] gives all
+/// steps read (threads, related lists; duplicates read [`Near`]); [`breakdown`] gives all
 /// of them. Kept small: every article has a few dozen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
@@ -1097,8 +1099,10 @@ fn overlap_of_ids(a: &[u32], b: &[u32]) -> f64 {
     n_shared as f64 / n_union as f64
 }
 
-/// [`candidate_indices`] then [`score_candidates`].
-pub fn candidates(
+/// [`candidate_indices`] then [`score_candidates`], in one call for the
+/// tests.
+#[cfg(test)]
+fn candidates(
     signals: &Signals<'_>,
     config: &RelatedConfig,
     n_candidates: usize,

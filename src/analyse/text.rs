@@ -545,7 +545,8 @@ const SPACE: u8 = 16;
 /// `,`, `;`, or the first byte of a typographic apostrophe).
 const MAY_JOIN: u8 = 32;
 
-/// The class flags of every byte (non-ASCII bytes have none).
+/// The class flags of every byte (non-ASCII bytes have none but
+/// `MAY_JOIN` on the first byte of a typographic apostrophe).
 static BYTE_CLASSES: [u8; 256] = {
     let mut classes = [0u8; 256];
     let mut b = 0;

@@ -8,7 +8,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 use rayon::prelude::*;
@@ -33,12 +32,12 @@ pub enum Bodies {
     /// `body_html` stays empty and [`body_html`] makes it again from the
     /// file when a page shows it, so the bodies are not held through the
     /// analysis (on a large site they are a third of the corpus's memory,
-    /// and nothing before the render stage reads them): for `digest build`
-    /// and the commands that do not render.
+    /// and nothing before the render stage reads them): for the commands
+    /// that do not render.
     FromFile,
-    /// Held while the article files read so far total at most this many
-    /// bytes, the others made again from their files as with
-    /// [`Bodies::FromFile`]: for `digest build`. A small site's bodies cost
+    /// Held for the first article files in walk order (sorted by path)
+    /// that total at most this many bytes, the others made again from
+    /// their files as with [`Bodies::FromFile`]: for `digest build`. A small site's bodies cost
     /// little memory and are then made once, at load, from the Markdown
     /// already parsed there (making them again at render time, reading and
     /// parsing each file a second time, was a third of the render's CPU);
@@ -84,15 +83,20 @@ pub fn load_hashed(
 ) -> (Corpus, Vec<Diagnostic>, FileHashes) {
     let (paths, mut diagnostics) = find_files(root);
     let content = root.join(CONTENT_DIR);
-    // The bytes of the files whose bodies are held so far (for
-    // `Bodies::HeldUpTo`; which ones depends on the threads' order, the
-    // bodies do not).
-    let held_bytes = AtomicUsize::new(0);
+    // How many files, in walk order, hold their bodies: decided before the
+    // parallel part, so the same files are held on every run (and so a
+    // file edited during a build is caught, or not, the same way).
+    let n_held = match bodies {
+        Bodies::Held => paths.len(),
+        Bodies::FromFile => 0,
+        Bodies::HeldUpTo(limit) => files_within(&paths, limit),
+    };
     // The articles go straight into one list, in walk order, and stay in
     // it until they are sorted: on a large site each copy of the list is
     // tens of megabytes that would still be held when the load returns.
     let (mut slots, outcomes): (Vec<Option<Article>>, Vec<FileOutcome>) = paths
         .par_iter()
+        .enumerate()
         // Each worker gets its own copy of the boilerplate patterns (a
         // `Regex` shared between threads hands its scratch space out under
         // a lock, and every paragraph is matched against each pattern) and
@@ -100,7 +104,7 @@ pub fn load_hashed(
         // articles kept is not interleaved with freed file buffers).
         .map_init(
             || (one_pattern(&config.boilerplate), Vec::new()),
-            |(boilerplate, buffer), path| {
+            |(boilerplate, buffer), (file_idx, path)| {
                 let (loaded, file_diagnostics, hash) = match source_file(root, &content, path) {
                     Some(file) => load_file(
                         &file,
@@ -108,7 +112,7 @@ pub fn load_hashed(
                         boilerplate,
                         buffer,
                         include_drafts,
-                        (bodies, &held_bytes),
+                        file_idx < n_held,
                     ),
                     // Not an article file (an image next to one): ignored.
                     None => (None, Vec::new(), None),
@@ -361,7 +365,7 @@ pub fn load_one(
         &config.boilerplate,
         &mut Vec::new(),
         include_drafts,
-        (Bodies::Held, &AtomicUsize::new(0)),
+        true,
     );
     Some((loaded.map(|loaded| loaded.article), diagnostics))
 }
@@ -415,15 +419,7 @@ fn find_files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
 /// The article file at `path` (under `content`), or `None` when its
 /// extension is not one of an article (`.md`, `.markdown`, `.txt`).
 fn source_file(root: &Path, content: &Path, path: &Path) -> Option<SourceFile> {
-    let extension = path
-        .extension()
-        .map(|ext| ext.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let format = match extension.as_str() {
-        "md" | "markdown" => Format::Markdown,
-        "txt" => Format::Text,
-        _ => return None,
-    };
+    let format = article_format(path)?;
     let folders = path
         .parent()
         .and_then(|parent| parent.strip_prefix(content).ok())
@@ -446,6 +442,40 @@ fn source_file(root: &Path, content: &Path, path: &Path) -> Option<SourceFile> {
     })
 }
 
+/// The format of an article file by its extension (`.md`, `.markdown`,
+/// `.txt`), or `None` for any other file.
+fn article_format(path: &Path) -> Option<Format> {
+    let extension = path
+        .extension()
+        .map(|ext| ext.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "md" | "markdown" => Some(Format::Markdown),
+        "txt" => Some(Format::Text),
+        _ => None,
+    }
+}
+
+/// How many of `paths`, from the first, hold their bodies under a budget of
+/// `limit` bytes: all up to the first article file that would take the
+/// sizes of the article files so far past it. Other files (images next to
+/// articles) hold nothing and count for nothing; a file that cannot be
+/// read counts as empty (its read fails with a diagnostic later). Stats
+/// files only until the budget is spent.
+fn files_within(paths: &[PathBuf], limit: usize) -> usize {
+    let mut total: u64 = 0;
+    for (idx, path) in paths.iter().enumerate() {
+        if article_format(path).is_none() {
+            continue;
+        }
+        total += std::fs::metadata(path).map_or(0, |meta| meta.len());
+        if total > limit as u64 {
+            return idx;
+        }
+    }
+    paths.len()
+}
+
 fn is_skipped(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     name.starts_with('.') || name.starts_with('_')
@@ -464,15 +494,15 @@ fn relative_display(root: &Path, path: &Path) -> PathBuf {
 /// Reads (into `buffer`) and parses one file, dropping the paragraphs
 /// `boilerplate` (the configured patterns) matches. Returns no article when
 /// the file has an error or is a draft left out, and the [`content_hash`]
-/// of the bytes read. `bodies` says whether the article holds its HTML
-/// body, with the bytes of the files holding theirs so far.
+/// of the bytes read. `hold` says whether the article holds its HTML body
+/// (else it gets a [`BodyFile`] to make it again from).
 fn load_file(
     file: &SourceFile,
     config: &Config,
     boilerplate: &[regex::Regex],
     buffer: &mut Vec<u8>,
     include_drafts: bool,
-    (bodies, held_bytes): (Bodies, &AtomicUsize),
+    hold: bool,
 ) -> (Option<Loaded>, Vec<Diagnostic>, Option<u64>) {
     buffer.clear();
     let read = std::fs::File::open(&file.path)
@@ -499,13 +529,6 @@ fn load_file(
             .map(DateTime::<Utc>::from)
     };
     let hash = content_hash(bytes);
-    let hold = match bodies {
-        Bodies::Held => true,
-        Bodies::FromFile => false,
-        Bodies::HeldUpTo(limit) => {
-            held_bytes.fetch_add(bytes.len(), Ordering::Relaxed) + bytes.len() <= limit
-        }
-    };
     // `parse_file` fills in where the body starts and which blocks it
     // leaves out.
     let body_file = (!hold).then(|| BodyFile {
