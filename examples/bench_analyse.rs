@@ -141,8 +141,7 @@ fn bench(root: &Path) -> Result<(), String> {
     } else {
         Box::new(|_| {})
     };
-    let signals = analyse::read_texts(&corpus);
-    corpus.drop_texts();
+    let signals = analyse::read_and_drop_texts(&mut corpus);
     lap("features");
     let analysis = analyse::finish_timed(&corpus, &config, signals, &mut lap);
     let analyse_seconds = started.elapsed().as_secs_f64();

@@ -341,10 +341,11 @@ fn prepare(
     // Only the first part of the analysis reads the plain texts, and nothing
     // after it does: their memory (a third of the loaded corpus) can be
     // given back before the rest of the analysis runs.
-    let signals = analyse::read_texts(&corpus);
-    if drop_texts {
-        corpus.drop_texts();
-    }
+    let signals = if drop_texts {
+        analyse::read_and_drop_texts(&mut corpus)
+    } else {
+        analyse::read_texts(&corpus)
+    };
     let analysis = analyse::finish(&corpus, &config, signals);
     laps.lap("analyse");
     progress.stage("group");

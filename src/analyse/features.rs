@@ -111,6 +111,35 @@ pub fn build_with_bodies(
     weighting: &Weighting,
     bodies: bool,
 ) -> (Features, BodyStems) {
+    count(documents, background, weighting).weigh(bodies)
+}
+
+/// What the first half of [`build_with_bodies`] counts in the documents'
+/// texts; it borrows none of them, so a caller can free the texts before
+/// [`Counted::weigh`] makes the vectors (which would otherwise be the
+/// moment both are held: the peak of a large site's analysis).
+pub struct Counted {
+    chunks: Vec<Chunk>,
+    term_ids: Vec<u32>,
+    entity_ids: Vec<u32>,
+    term_labels: Vec<String>,
+    entity_labels: Vec<String>,
+    term_df: Vec<u32>,
+    entity_df: Vec<u32>,
+    /// Documents counted, background included.
+    n_documents: usize,
+    /// Documents that get vectors (the first ones; the rest are background).
+    n_own: usize,
+    weighting: Weighting,
+}
+
+/// Reads and counts the words of `documents` and `background` (see
+/// [`build_with_bodies`]).
+pub fn count(
+    documents: &[Document<'_>],
+    background: &[Document<'_>],
+    weighting: &Weighting,
+) -> Counted {
     let all: Vec<&Document<'_>> = documents.iter().chain(background.iter()).collect();
     let shared = SharedWords::new(weighting.stemming);
     // Each thread takes a worker (word caches, counting arrays) for a chunk
@@ -194,95 +223,125 @@ pub fn build_with_bodies(
         entity_labels.len(),
     );
     drop(workers);
-    let n_documents = all.len();
-    let term_idf = inverse_document_frequencies(&term_df, n_documents, weighting.idf_power);
-    let entity_idf = inverse_document_frequencies(&entity_df, n_documents, weighting.idf_power);
-    let term_frequency = TermFrequency::new(weighting.sublinear_tf);
-
-    // Every chunk's documents into vectors (and body stems), in parallel;
-    // background documents only counted for the frequencies.
-    let weighed: Vec<ChunkVectors> = chunks
-        .into_par_iter()
-        .enumerate()
-        .map(|(chunk_idx, chunk)| {
-            let n_own = documents
-                .len()
-                .saturating_sub(chunk_idx * CHUNK_SIZE)
-                .min(chunk.word_counts.len());
-            let mut out = ChunkVectors::default();
-            let mut entries: Vec<(u32, f32, u32)> = Vec::new();
-            let mut counts: Vec<(u32, f32)> = Vec::new();
-            for idx in 0..n_own {
-                entries.clear();
-                entries.extend(chunk.terms.document(idx).map(|(id, weight, body)| {
-                    // One-letter stems keep their key, above every term id.
-                    let id = term_ids.get(id as usize).copied().unwrap_or(id);
-                    (id, weight, body)
-                }));
-                entries.sort_unstable_by_key(|&(id, ..)| id);
-                if bodies {
-                    let mut previous = 0;
-                    for &(id, _, body) in &entries {
-                        if body > 0 {
-                            push_varint(&mut out.body_bytes, id - previous);
-                            push_varint(&mut out.body_bytes, body);
-                            previous = id;
-                        }
-                    }
-                    out.body_ends.push(out.body_bytes.len());
-                }
-                counts.clear();
-                counts.extend(
-                    entries
-                        .iter()
-                        .filter(|&&(id, ..)| (id as usize) < term_idf.len())
-                        .map(|&(id, weight, _)| (id, weight)),
-                );
-                out.vectors.push(weigh(
-                    &mut counts,
-                    &term_idf,
-                    &term_frequency,
-                    weighting.max_terms,
-                ));
-                counts.clear();
-                counts.extend(chunk.entities.document(idx).map(|(id, weight, _)| {
-                    (entity_ids.get(id as usize).copied().unwrap_or(0), weight)
-                }));
-                counts.sort_unstable_by_key(|&(id, _)| id);
-                out.entity_vectors.push(weigh(
-                    &mut counts,
-                    &entity_idf,
-                    &term_frequency,
-                    weighting.max_terms,
-                ));
-            }
-            out.word_counts = chunk.word_counts;
-            out.word_counts.truncate(n_own);
-            out.body_bytes.shrink_to_fit();
-            out
-        })
-        .collect();
-    let mut vectors = Vec::with_capacity(documents.len());
-    let mut entity_vectors = Vec::with_capacity(documents.len());
-    let mut word_counts = Vec::with_capacity(documents.len());
-    let mut body_stems = BodyStems::default();
-    for chunk in weighed {
-        vectors.extend(chunk.vectors);
-        entity_vectors.extend(chunk.entity_vectors);
-        word_counts.extend(chunk.word_counts);
-        if bodies {
-            body_stems.chunks.push((chunk.body_bytes, chunk.body_ends));
-        }
-    }
-    let features = Features {
+    Counted {
+        chunks,
+        term_ids,
+        entity_ids,
         term_labels,
-        vectors,
         entity_labels,
-        entity_vectors,
-        word_counts,
-        term_document_frequency: term_df,
-    };
-    (features, body_stems)
+        term_df,
+        entity_df,
+        n_documents: all.len(),
+        n_own: documents.len(),
+        weighting: weighting.clone(),
+    }
+}
+
+impl Counted {
+    /// The vectors of the counted documents (not the background's), and
+    /// their body stem counts when `bodies` is true.
+    pub fn weigh(self, bodies: bool) -> (Features, BodyStems) {
+        let Counted {
+            chunks,
+            term_ids,
+            entity_ids,
+            term_labels,
+            entity_labels,
+            term_df,
+            entity_df,
+            n_documents,
+            n_own: n_documents_own,
+            weighting,
+        } = self;
+        let weighting = &weighting;
+        let term_idf = inverse_document_frequencies(&term_df, n_documents, weighting.idf_power);
+        let entity_idf = inverse_document_frequencies(&entity_df, n_documents, weighting.idf_power);
+        let term_frequency = TermFrequency::new(weighting.sublinear_tf);
+
+        // Every chunk's documents into vectors (and body stems), in parallel;
+        // background documents only counted for the frequencies.
+        let weighed: Vec<ChunkVectors> = chunks
+            .into_par_iter()
+            .enumerate()
+            .map(|(chunk_idx, chunk)| {
+                let n_own = n_documents_own
+                    .saturating_sub(chunk_idx * CHUNK_SIZE)
+                    .min(chunk.word_counts.len());
+                let mut out = ChunkVectors::default();
+                let mut entries: Vec<(u32, f32, u32)> = Vec::new();
+                let mut counts: Vec<(u32, f32)> = Vec::new();
+                for idx in 0..n_own {
+                    entries.clear();
+                    entries.extend(chunk.terms.document(idx).map(|(id, weight, body)| {
+                        // One-letter stems keep their key, above every term id.
+                        let id = term_ids.get(id as usize).copied().unwrap_or(id);
+                        (id, weight, body)
+                    }));
+                    entries.sort_unstable_by_key(|&(id, ..)| id);
+                    if bodies {
+                        let mut previous = 0;
+                        for &(id, _, body) in &entries {
+                            if body > 0 {
+                                push_varint(&mut out.body_bytes, id - previous);
+                                push_varint(&mut out.body_bytes, body);
+                                previous = id;
+                            }
+                        }
+                        out.body_ends.push(out.body_bytes.len());
+                    }
+                    counts.clear();
+                    counts.extend(
+                        entries
+                            .iter()
+                            .filter(|&&(id, ..)| (id as usize) < term_idf.len())
+                            .map(|&(id, weight, _)| (id, weight)),
+                    );
+                    out.vectors.push(weigh(
+                        &mut counts,
+                        &term_idf,
+                        &term_frequency,
+                        weighting.max_terms,
+                    ));
+                    counts.clear();
+                    counts.extend(chunk.entities.document(idx).map(|(id, weight, _)| {
+                        (entity_ids.get(id as usize).copied().unwrap_or(0), weight)
+                    }));
+                    counts.sort_unstable_by_key(|&(id, _)| id);
+                    out.entity_vectors.push(weigh(
+                        &mut counts,
+                        &entity_idf,
+                        &term_frequency,
+                        weighting.max_terms,
+                    ));
+                }
+                out.word_counts = chunk.word_counts;
+                out.word_counts.truncate(n_own);
+                out.body_bytes.shrink_to_fit();
+                out
+            })
+            .collect();
+        let mut vectors = Vec::with_capacity(n_documents_own);
+        let mut entity_vectors = Vec::with_capacity(n_documents_own);
+        let mut word_counts = Vec::with_capacity(n_documents_own);
+        let mut body_stems = BodyStems::default();
+        for chunk in weighed {
+            vectors.extend(chunk.vectors);
+            entity_vectors.extend(chunk.entity_vectors);
+            word_counts.extend(chunk.word_counts);
+            if bodies {
+                body_stems.chunks.push((chunk.body_bytes, chunk.body_ends));
+            }
+        }
+        let features = Features {
+            term_labels,
+            vectors,
+            entity_labels,
+            entity_vectors,
+            word_counts,
+            term_document_frequency: term_df,
+        };
+        (features, body_stems)
+    }
 }
 
 /// Document frequencies by final id, from each thread's by provisional id.

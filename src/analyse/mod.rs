@@ -205,9 +205,9 @@ fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
 
 /// What analysis reads from the article texts, which nothing after it
 /// does: the vectors, and the body stems near-duplicate detection compares.
-/// A build computes it with [`read_texts`], frees the texts
-/// ([`Corpus::drop_texts`], about a third of a loaded corpus) and finishes
-/// with [`finish`].
+/// A build computes it with [`read_and_drop_texts`], which frees the texts
+/// ([`Corpus::drop_texts`], about a third of a loaded corpus) once their
+/// words are counted, and finishes with [`finish`].
 #[derive(Debug, Clone)]
 pub struct TextSignals {
     features: features::Features,
@@ -219,6 +219,17 @@ pub fn read_texts(corpus: &Corpus) -> TextSignals {
     let documents = documents(corpus);
     let (features, bodies) =
         features::build_with_bodies(&documents, &[], &features::Weighting::default(), true);
+    TextSignals { features, bodies }
+}
+
+/// [`read_texts`], freeing the corpus's texts ([`Corpus::drop_texts`]) as
+/// soon as their words are counted, before the vectors are made from the
+/// counts: the texts and the vectors are then never held at once, which on
+/// a large site lowers the peak memory of the analysis.
+pub fn read_and_drop_texts(corpus: &mut Corpus) -> TextSignals {
+    let counted = features::count(&documents(corpus), &[], &features::Weighting::default());
+    corpus.drop_texts();
+    let (features, bodies) = counted.weigh(true);
     TextSignals { features, bodies }
 }
 
