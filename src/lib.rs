@@ -484,7 +484,10 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     // during which the rest of it ran.
     laps.lap("folders");
     let waited_cpu = laps.timings.last().and_then(|t| t.cpu).unwrap_or_default();
-    let moved = ahead_spent.cpu.unwrap_or_default().saturating_sub(waited_cpu);
+    let moved = ahead_spent
+        .cpu
+        .unwrap_or_default()
+        .saturating_sub(waited_cpu);
     for timing in &mut laps.timings {
         match timing.stage {
             "analyse" => timing.cpu = timing.cpu.map(|cpu| cpu.saturating_sub(moved)),
