@@ -75,9 +75,14 @@ impl State {
     }
 
     /// Keeps serving the last good site, records `problems` and tells open
-    /// tabs to show them in the overlay.
+    /// tabs to show them in the overlay. The very problems already shown
+    /// are not sent again: one save can wake the watcher twice, and the
+    /// second build of the same broken file has nothing new to tell.
     pub fn publish_broken(&self, problems: Vec<Problem>) {
         let current = self.snapshot();
+        if current.problems == problems {
+            return;
+        }
         self.publish(
             Snapshot {
                 site: current.site.clone(),
