@@ -80,7 +80,7 @@ impl State {
     /// second build of the same broken file has nothing new to tell.
     pub fn publish_broken(&self, problems: Vec<Problem>) {
         let current = self.snapshot();
-        if current.problems == problems {
+        if !problems.is_empty() && current.problems == problems {
             return;
         }
         self.publish(
