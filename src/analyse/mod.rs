@@ -270,41 +270,38 @@ pub fn finish_timed(
 fn run_with(
     corpus: &Corpus,
     config: &Config,
-    model: Model,
+    mut model: Model,
     bodies: features::BodyStems,
     lap: &mut dyn FnMut(&str),
 ) -> Analysis {
     let settings = &config.related;
     let n_articles = corpus.articles.len();
+    // Copies are found among the candidates by their text and entity parts
+    // alone, so this runs before scoring and the body stems are freed
+    // before the scored lists are made.
+    let duplicate_of = duplicates::find(
+        &model.features,
+        &bodies,
+        &model.candidate_lists,
+        settings.duplicate_min_similarity,
+    );
+    drop(bodies);
+    lap("duplicates");
+    // Scoring frees each candidate list as it goes; the neighbourhoods and
+    // topic names, which only scoring reads, right after it.
+    let candidate_lists = std::mem::take(&mut model.candidate_lists);
+    let candidates =
+        related::score_candidates(&model.signals(), candidate_lists, &model.order, settings);
     let Model {
         features,
         topics,
         topic_names,
         timestamps,
-        candidate_lists,
+        candidate_lists: _,
         neighbourhoods,
         order,
     } = model;
-    // Copies are found among the candidates by their text and entity parts
-    // alone, so this runs before scoring and the body stems are freed
-    // before the scored lists are made.
-    let duplicate_of = duplicates::find(
-        &features,
-        &bodies,
-        &candidate_lists,
-        settings.duplicate_min_similarity,
-    );
-    drop(bodies);
-    lap("duplicates");
-    let signals = related::Signals {
-        features: &features,
-        timestamps: &timestamps,
-        topics: &topic_names,
-        neighbourhoods: &neighbourhoods,
-    };
-    let candidates = related::score_candidates(&signals, candidate_lists, &order, settings);
-    drop(neighbourhoods);
-    drop(topic_names);
+    drop((neighbourhoods, topic_names));
     lap("scoring");
 
     let mut copies: Vec<Vec<usize>> = vec![Vec::new(); n_articles];
