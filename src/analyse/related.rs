@@ -693,12 +693,18 @@ pub fn map_in_order<S, R: Send>(
     init: impl Fn() -> S + Sync + Send,
     work: impl Fn(&mut S, usize) -> R + Sync + Send,
 ) -> Vec<R> {
-    let mut results: Vec<(u32, R)> = order
+    let results: Vec<(u32, R)> = order
         .par_iter()
         .map_init(init, |state, &article_idx| {
             (article_idx, work(state, article_idx as usize))
         })
         .collect();
+    into_article_order(results)
+}
+
+/// Results tagged with their article, as parallel work over an order
+/// gives them back, in article order without the tags.
+fn into_article_order<R>(mut results: Vec<(u32, R)>) -> Vec<R> {
     results.sort_unstable_by_key(|&(article_idx, _)| article_idx);
     results.into_iter().map(|(_, result)| result).collect()
 }
@@ -1036,7 +1042,7 @@ pub fn score_candidates(
         })
         .collect();
     drop(candidate_lists);
-    let mut results: Vec<(u32, Vec<Candidate>)> = in_order
+    let results: Vec<(u32, Vec<Candidate>)> = in_order
         .into_par_iter()
         .map_init(
             || Spread::new(n_terms),
@@ -1068,8 +1074,7 @@ pub fn score_candidates(
             },
         )
         .collect();
-    results.sort_unstable_by_key(|&(article_idx, _)| article_idx);
-    results.into_iter().map(|(_, scored)| scored).collect()
+    into_article_order(results)
 }
 
 /// Each article's topic names as ids, numbered in name order so that sorted
