@@ -118,12 +118,6 @@ pub fn inputs(options: &BuildOptions, out: &Path) -> Option<Inputs> {
 /// Hashes the bytes of every input file, in parallel; a file in `known`
 /// (hashed when it was loaded) is not read again.
 fn contents_of(root: &Path, inputs: &Inputs, known: &FileHashes) -> Option<u64> {
-    // Looked up by hash: ten thousand path comparisons each were a third
-    // of the stamp's time.
-    let known: std::collections::HashMap<&Path, u64> = known
-        .iter()
-        .map(|(path, &hash)| (path.as_path(), hash))
-        .collect();
     let contents: Vec<u64> = inputs
         .files
         .par_iter()

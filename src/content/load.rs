@@ -68,8 +68,9 @@ pub fn load_with_html(
 }
 
 /// [`content_hash`] of each article file [`load_hashed`] read, by its path
-/// (`root/content/…`, as walked).
-pub type FileHashes = BTreeMap<PathBuf, u64>;
+/// (`root/content/…`, as walked). Only looked up by path (the stamp's
+/// inputs come in their own order), so a hash map.
+pub type FileHashes = std::collections::HashMap<PathBuf, u64>;
 
 /// Like [`load`], keeping the bodies as `bodies` says, and also returns a
 /// hash of the bytes of every file read, so that the build stamp
@@ -94,16 +95,20 @@ pub fn load_hashed(
     // The articles go straight into one list, in walk order, and stay in
     // it until they are sorted: on a large site each copy of the list is
     // tens of megabytes that would still be held when the load returns.
+    // The boilerplate patterns joined into one regex, compiled once here:
+    // `map_init` sets a worker up once per job, not once per thread.
+    let boilerplate = one_pattern(&config.boilerplate);
     let (mut slots, outcomes): (Vec<Option<Article>>, Vec<FileOutcome>) = paths
         .par_iter()
         .enumerate()
-        // Each worker gets its own copy of the boilerplate patterns (a
+        // Each worker gets its own clone of the boilerplate pattern (a
         // `Regex` shared between threads hands its scratch space out under
-        // a lock, and every paragraph is matched against each pattern) and
-        // its own buffer for the file bytes (reused, so the memory of the
-        // articles kept is not interleaved with freed file buffers).
+        // a lock, and every paragraph is matched against it; a clone has
+        // its own) and its own buffer for the file bytes (reused, so the
+        // memory of the articles kept is not interleaved with freed file
+        // buffers).
         .map_init(
-            || (one_pattern(&config.boilerplate), Vec::new()),
+            || (boilerplate.clone(), Vec::new()),
             |(boilerplate, buffer), (file_idx, path)| {
                 let (loaded, file_diagnostics, hash) = match source_file(root, &content, path) {
                     Some(file) => load_file(
@@ -131,8 +136,6 @@ pub fn load_hashed(
             hashed.push((path, hash));
         }
     }
-    // Built in one go from the walk's sorted order rather than by an
-    // insert per file, which compares paths component by component.
     let hashes: FileHashes = hashed.into_iter().collect();
     assign_slugs(&mut slots, &origins, &mut diagnostics);
     // Reuses the list's memory (an `Option<Article>` is an `Article` with
