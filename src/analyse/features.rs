@@ -1686,6 +1686,14 @@ fn weigh(
         entry.1 = tf.of(count) * idf.get(id as usize).copied().unwrap_or(0.0);
     }
     weighted.retain(|&(_, weight)| weight > 0.0);
+    strongest_unit(weighted, max_terms)
+}
+
+/// The `max_terms` strongest of `weighted` (ties by the smaller id), sorted
+/// by id and scaled to unit length, in a buffer of its exact size (vectors
+/// live as long as the analysis; `weighted` is scratch space, used again).
+/// `weighted` comes sorted by id when it is no longer than `max_terms`.
+pub fn strongest_unit(weighted: &mut Vec<(u32, f32)>, max_terms: usize) -> SparseVector {
     if weighted.len() > max_terms {
         // Strongest first, ties by id: a total order, so the kept set is
         // the same whichever way it is selected.
@@ -1700,8 +1708,6 @@ fn weigh(
         .map(|&(_, w)| f64::from(w) * f64::from(w))
         .sum::<f64>()
         .sqrt();
-    // Vectors live as long as the analysis: each gets a buffer of its exact
-    // size, the scratch space is used again.
     if norm > 0.0 {
         weighted
             .iter()

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use super::features::{cosine, shared, Features};
+use super::features::{cosine, shared, strongest_unit, Features};
 use super::topics::SparseVector;
 use crate::config::RelatedConfig;
 
@@ -433,43 +433,12 @@ pub fn shorten_vectors(vectors: &mut [SparseVector], max_terms: usize) {
             if vector.len() <= max_terms {
                 return;
             }
-            // The weight of the last one kept; the vector stays in id order, and
-            // of the entries at exactly that weight the first (smallest ids)
-            // are kept, as a sort by weight then id would keep them.
+            // Into a new buffer of the new length: shrinking in place would
+            // keep the old block (the allocator keeps a block shrunk by less
+            // than half), and the point is the memory.
             weights.clear();
-            weights.extend(vector.iter().map(|&(_, weight)| weight));
-            let (_, &mut threshold, _) =
-                weights.select_nth_unstable_by(max_terms - 1, |a: &f32, b: &f32| b.total_cmp(a));
-            let n_above = vector
-                .iter()
-                .filter(|&&(_, weight)| weight.total_cmp(&threshold).is_gt())
-                .count();
-            let mut n_at = max_terms - n_above;
-            // A new allocation of the new length: shrinking in place would keep
-            // the old block (the allocator keeps a block shrunk by less than
-            // half), and the point is the memory.
-            let mut kept: Vec<(u32, f32)> = Vec::with_capacity(max_terms);
-            for &(id, weight) in vector.iter() {
-                match weight.total_cmp(&threshold) {
-                    std::cmp::Ordering::Greater => kept.push((id, weight)),
-                    std::cmp::Ordering::Equal if n_at > 0 => {
-                        n_at -= 1;
-                        kept.push((id, weight));
-                    }
-                    _ => {}
-                }
-            }
-            let norm = kept
-                .iter()
-                .map(|&(_, weight)| f64::from(weight).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            if norm > 0.0 {
-                for entry in &mut kept {
-                    entry.1 = (f64::from(entry.1) / norm) as f32;
-                }
-            }
-            *vector = kept;
+            weights.extend_from_slice(vector);
+            *vector = strongest_unit(weights, max_terms);
         });
 }
 
