@@ -146,25 +146,6 @@ struct Spent {
     cpu: Option<Duration>,
 }
 
-impl Spent {
-    fn add(&mut self, other: Spent) {
-        self.wall += other.wall;
-        self.cpu = match (self.cpu, other.cpu) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        };
-    }
-
-    fn minus(self, other: Spent) -> Spent {
-        Spent {
-            wall: self.wall.saturating_sub(other.wall),
-            cpu: self
-                .cpu
-                .map(|a| a.saturating_sub(other.cpu.unwrap_or_default())),
-        }
-    }
-}
-
 /// The process's peak resident memory so far (`VmHWM`), in bytes (Linux
 /// only).
 pub fn peak_memory() -> Option<u64> {
@@ -477,7 +458,7 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         // returns `Ok`. Made here all the same rather than unwrapped.
         None => (new_writer(options, &out), Spent::default()),
     };
-    let writer = writer?;
+    let mut writer = writer?;
     // The "folders" lap's wall time is only what the build waited for the
     // thread after the analysis (the stages still add up to the whole);
     // its CPU time is all the thread's, taken out of the analysis's lap,
@@ -500,34 +481,25 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         live_reload: options.live_reload,
     };
     options.progress.stage("render");
-    // Each batch is written on the writer's thread while the next renders,
-    // so the "write" lap is the time rendering waited for the writer plus
-    // the final drain; writing done meanwhile counts in "render".
-    // The last build's record of its files lets the writer compare pages
-    // by hash instead of reading the old output back.
-    let mut writer = output::BackgroundWriter::new(writer);
-    let mut writing = Spent::default();
-    let rendered =
-        render::site_in_batches(prepared.data(), &prepared.theme, &render_options, |pages| {
-            let write_started = Mark::now();
-            let result = writer.add(pages);
-            writing.add(write_started.elapsed());
-            result
-        });
-    match rendered {
-        Ok(()) => {}
+    // Each page is written by the thread that rendered it as soon as it is
+    // rendered, so the "render" lap includes the writing of the pages and
+    // "write" is the end: static files, links to the unchanged files of
+    // the current output, the swap.
+    let rendered = render::site_each(prepared.data(), &prepared.theme, &render_options, |page| {
+        writer.put(&page.path, &page.bytes)
+    });
+    let put = match rendered {
+        Ok(put) => put,
         // Dropping the writer puts its staging folder aside: the output is
         // untouched.
         Err(render::BatchError::Templates(problems)) => return Err(prepared.fail(problems)),
         Err(render::BatchError::Sink(err)) => return Err(err),
-    }
-    let rendering = laps.clock.elapsed().minus(writing);
-    laps.push("render", rendering);
+    };
+    writer.absorb(put.into_iter().flatten());
+    laps.lap("render");
     options.progress.stage("write");
-    let finish_started = Mark::now();
     let (stats, written) = writer.finish_recorded()?;
-    writing.add(finish_started.elapsed());
-    laps.push("write", writing);
+    laps.lap("write");
 
     let mut diagnostics = prepared.diagnostics;
     diagnostics.sort();

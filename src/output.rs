@@ -18,11 +18,11 @@
 //! output (a hard link of an unchanged page) is never written into: it is
 //! replaced, so the output is never touched before the swap.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -172,18 +172,11 @@ pub struct Writer {
     /// Whether there is a current output to compare with (a first build
     /// has none: no file need be looked for).
     out_exists: bool,
-    /// Whether changed files are written by every core or by the calling
-    /// thread alone. The kernel's folder and file creation barely gains
-    /// from a second thread (the 10k and 100k sites are written as fast by
-    /// one, with less CPU: `examples/write_bench.rs`; at 100k, writing on
-    /// every core while rendering waited for the writer took longer too),
-    /// so a [`BackgroundWriter`] writes alone and leaves the cores to
-    /// rendering.
-    write_in_parallel: bool,
-    staging_ready: bool,
-    /// Whether the staging folder is the kept previous output (see the
-    /// module's doc), whose files may stand where new ones go.
-    recycled: bool,
+    /// `None` until the staging folder is made (by the first changed
+    /// file, which may come from any thread: see [`Writer::put`]); then
+    /// whether it is the kept previous output (see the module's doc),
+    /// whose files may stand where new ones go.
+    staged: Mutex<Option<bool>>,
     /// Folders (inside the output) made ahead in a new staging folder by
     /// [`Writer::make_folders`]: a page going into one is written without
     /// looking for its folder first.
@@ -221,9 +214,7 @@ impl Writer {
             previous: Manifest::new(),
             unchanged: Vec::new(),
             out_exists: out.exists(),
-            write_in_parallel: true,
-            staging_ready: false,
-            recycled: false,
+            staged: Mutex::new(None),
             made_folders: HashSet::new(),
             n_written: 0,
             finished: false,
@@ -248,10 +239,10 @@ impl Writer {
     /// Best effort: a folder not made here is made (or its problem
     /// reported) when its page is written.
     pub fn make_folders(&mut self, folders: impl IntoIterator<Item = PathBuf>) {
-        if self.out_exists || self.staging_ready || self.aside.exists() {
+        if self.out_exists || self.is_staged() || self.aside.exists() {
             return;
         }
-        if self.prepare_staging().is_err() {
+        if self.stage().is_err() {
             return;
         }
         for folder in folders {
@@ -262,35 +253,72 @@ impl Writer {
     }
 
     /// Adds rendered pages: compares them with the current output and
-    /// writes the changed ones into the staging folder (in parallel for
-    /// [`write()`], one at a time on the writer's own thread for a
-    /// [`BackgroundWriter`]).
+    /// writes the changed ones into the staging folder, on every core
+    /// ([`Writer::put`], then [`Writer::absorb`]).
     pub fn add(&mut self, pages: &[Page]) -> Result<(), Error> {
-        let pages: Vec<&Page> = pages
-            .iter()
-            .filter(|page| !self.statics.contains_key(&page.path))
-            .collect();
-        for page in &pages {
-            refuse_unsafe(&page.path)?;
-        }
-        let checked: Vec<(u128, Option<FileRecord>)> = pages
+        let put: Vec<Option<Put>> = pages
             .par_iter()
-            .map(|page| {
-                let hash = file_hash(&page.bytes);
-                (hash, self.unchanged_record(&page.path, &page.bytes, hash))
-            })
-            .collect();
-        self.store(
-            pages
-                .iter()
-                .zip(checked)
-                .map(|(page, (hash, same))| Incoming {
-                    path: page.path.as_path(),
-                    bytes: Cow::Borrowed(page.bytes.as_slice()),
-                    hash,
-                    same,
-                }),
-        )
+            .map(|page| self.put(&page.path, &page.bytes))
+            .collect::<Result<_, _>>()?;
+        self.absorb(put.into_iter().flatten());
+        Ok(())
+    }
+
+    /// Compares one file of the new site with the current output and
+    /// writes it into the staging folder when it changed (making the
+    /// staging folder with the first changed file). Takes `&self`, so
+    /// every rendering thread can write the pages it renders at once; what
+    /// it returns goes to [`Writer::absorb`]. `None` for a page a file of
+    /// `static/` replaces.
+    pub fn put(&self, path: &Path, bytes: &[u8]) -> Result<Option<Put>, Error> {
+        if self.statics.contains_key(path) {
+            return Ok(None);
+        }
+        self.put_file(path, bytes).map(Some)
+    }
+
+    /// [`Writer::put`] for any file, a static one included.
+    fn put_file(&self, path: &Path, bytes: &[u8]) -> Result<Put, Error> {
+        refuse_unsafe(path)?;
+        let hash = file_hash(bytes);
+        if let Some(record) = self.unchanged_record(path, bytes, hash) {
+            return Ok(Put {
+                path: path.to_path_buf(),
+                record,
+                written: false,
+            });
+        }
+        let recycled = self.stage()?;
+        let target = self.staging.join(path);
+        // A folder made ahead in a new staging folder holds nothing yet.
+        let ready = !recycled && path.parent().is_some_and(|p| self.made_folders.contains(p));
+        if !ready {
+            make_room(&self.staging, &target, recycled, Room::ForWriting)?;
+        }
+        let meta = write_file(&target, bytes).map_err(|e| Error::io(&target, e))?;
+        Ok(Put {
+            path: path.to_path_buf(),
+            record: FileRecord::of(&meta, hash),
+            written: true,
+        })
+    }
+
+    /// Records files [`Writer::put`] handled: the written ones, and the
+    /// unchanged ones to link from the current output at the end.
+    pub fn absorb(&mut self, put: impl IntoIterator<Item = Put>) {
+        for Put {
+            path,
+            record,
+            written,
+        } in put
+        {
+            if written {
+                self.n_written += 1;
+            } else {
+                self.unchanged.push(path.clone());
+            }
+            self.files.insert(path, record);
+        }
     }
 
     /// The record of the current output's file at `path` when it holds
@@ -312,58 +340,28 @@ impl Writer {
         same.then(|| FileRecord::of(&meta, hash))
     }
 
-    /// Writes the files not unchanged into the staging folder, and
-    /// remembers the unchanged ones; records them all.
-    fn store<'b>(&mut self, files: impl Iterator<Item = Incoming<'b>>) -> Result<(), Error> {
-        let mut changed = Vec::new();
-        for file in files {
-            match file.same {
-                Some(record) => {
-                    self.unchanged.push(file.path.to_path_buf());
-                    self.files.insert(file.path.to_path_buf(), record);
-                }
-                None => changed.push(file),
-            }
+    /// Makes the staging folder unless it is made already: the kept
+    /// previous output when there is one (its files are written over),
+    /// else a new folder. Returns whether it is the kept one.
+    fn stage(&self) -> Result<bool, Error> {
+        let mut staged = self.staged.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(recycled) = *staged {
+            return Ok(recycled);
         }
-        if changed.is_empty() {
-            return Ok(());
+        let recycled = self.aside.is_dir() && fs::rename(&self.aside, &self.staging).is_ok();
+        if !recycled {
+            fs::create_dir(&self.staging).map_err(|e| Error::io(&self.staging, e))?;
         }
-        self.prepare_staging()?;
-        let (staging, recycled, made) = (&self.staging, self.recycled, &self.made_folders);
-        let write_one = |file: &Incoming<'_>| {
-            let target = staging.join(file.path);
-            // A folder made ahead in a new staging folder holds nothing yet.
-            let ready = !recycled && file.path.parent().is_some_and(|p| made.contains(p));
-            if !ready {
-                make_room(staging, &target, recycled, Room::ForWriting)?;
-            }
-            let meta = write_file(&target, &file.bytes).map_err(|e| Error::io(&target, e))?;
-            Ok::<_, Error>((file.path.to_path_buf(), FileRecord::of(&meta, file.hash)))
-        };
-        let written: Vec<(PathBuf, FileRecord)> = if self.write_in_parallel {
-            changed
-                .par_iter()
-                .map(write_one)
-                .collect::<Result<_, _>>()?
-        } else {
-            changed.iter().map(write_one).collect::<Result<_, _>>()?
-        };
-        self.n_written += written.len();
-        self.files.extend(written);
-        Ok(())
+        *staged = Some(recycled);
+        Ok(recycled)
     }
 
-    /// Makes the staging folder: the kept previous output when there is
-    /// one (its files are written over), else a new folder.
-    fn prepare_staging(&mut self) -> Result<(), Error> {
-        if !self.staging_ready {
-            self.recycled = self.aside.is_dir() && fs::rename(&self.aside, &self.staging).is_ok();
-            if !self.recycled {
-                fs::create_dir(&self.staging).map_err(|e| Error::io(&self.staging, e))?;
-            }
-            self.staging_ready = true;
-        }
-        Ok(())
+    /// Whether the staging folder is made.
+    fn is_staged(&self) -> bool {
+        self.staged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
     }
 
     /// Adds the static files, then swaps the new site in (or leaves the
@@ -379,33 +377,26 @@ impl Writer {
         for path in statics.keys() {
             refuse_unsafe(path)?;
         }
-        let read: Vec<Incoming<'_>> = statics
+        let put: Vec<Put> = statics
             .par_iter()
             .map(|(relative, absolute)| {
                 let bytes = fs::read(absolute).map_err(|e| Error::io(absolute, e))?;
-                let hash = file_hash(&bytes);
-                let same = self.unchanged_record(relative, &bytes, hash);
-                Ok(Incoming {
-                    path: relative.as_path(),
-                    bytes: Cow::Owned(bytes),
-                    hash,
-                    same,
-                })
+                self.put_file(relative, &bytes)
             })
             .collect::<Result<_, Error>>()?;
-        self.store(read.into_iter())?;
+        self.absorb(put);
         let stats = WriteStats {
             n_files: self.files.len(),
             n_written: self.n_written,
         };
-        if !self.staging_ready && holds_only(&self.out, &self.files) {
+        if !self.is_staged() && holds_only(&self.out, &self.files) {
             // Nothing to do: leave the folder, its inodes and every mtime
             // alone, which also spares a large site thousands of hard links.
             self.finished = true;
             return Ok((stats, std::mem::take(&mut self.files)));
         }
-        self.prepare_staging()?;
-        let (out, staging, recycled) = (&self.out, &self.staging, self.recycled);
+        let recycled = self.stage()?;
+        let (out, staging) = (&self.out, &self.staging);
         // A file that cannot be hard-linked is copied: a new file, whose
         // record is taken anew.
         let copied: Vec<(PathBuf, fs::Metadata)> = self
@@ -431,7 +422,7 @@ impl Writer {
                 *record = FileRecord::of(&meta, record.hash);
             }
         }
-        if self.recycled {
+        if recycled {
             remove_others(&self.staging, &self.files)?;
         }
         self.remove_unused_folders();
@@ -482,13 +473,14 @@ impl Writer {
     }
 }
 
-/// A file on its way into the output: its bytes and their hash, and its
-/// record when the current output already holds the same bytes.
-struct Incoming<'b> {
-    path: &'b Path,
-    bytes: Cow<'b, [u8]>,
-    hash: u128,
-    same: Option<FileRecord>,
+/// What [`Writer::put`] did with one file, for [`Writer::absorb`].
+#[derive(Debug)]
+pub struct Put {
+    path: PathBuf,
+    record: FileRecord,
+    /// False when the current output holds the same bytes (the file is
+    /// linked from there at the end).
+    written: bool,
 }
 
 /// Writes `bytes` into a new file at `target` and returns its metadata
@@ -499,78 +491,9 @@ fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<fs::Metadata> {
     file.metadata()
 }
 
-/// A [`Writer`] on a thread of its own, so that writing one batch of pages
-/// overlaps rendering the next: creating thousands of folders and files
-/// waits on the kernel more than it computes.
-///
-/// [`BackgroundWriter::add`] queues a batch (waiting while one batch is
-/// already queued, so at most three are in memory: one being rendered, one
-/// queued, one being written). An error of the writer thread is returned
-/// by the next `add` or by `finish`. Dropped before `finish`, it drops the
-/// writer, which puts its staging folder aside.
-pub struct BackgroundWriter {
-    queue: Option<std::sync::mpsc::SyncSender<Vec<Page>>>,
-    thread: Option<std::thread::JoinHandle<Result<Writer, Error>>>,
-}
-
-impl BackgroundWriter {
-    /// Starts the thread that feeds `writer`.
-    pub fn new(mut writer: Writer) -> Self {
-        writer.write_in_parallel = false;
-        let (queue, batches) = std::sync::mpsc::sync_channel::<Vec<Page>>(1);
-        let thread = std::thread::spawn(move || {
-            for pages in batches {
-                writer.add(&pages)?;
-            }
-            Ok(writer)
-        });
-        Self {
-            queue: Some(queue),
-            thread: Some(thread),
-        }
-    }
-
-    /// Queues `pages` to be written.
-    pub fn add(&mut self, pages: Vec<Page>) -> Result<(), Error> {
-        let sent = self.queue.as_ref().map(|queue| queue.send(pages));
-        match sent {
-            Some(Ok(())) => Ok(()),
-            // The thread stopped: it failed, and says why.
-            _ => self.join().map(drop),
-        }
-    }
-
-    /// Writes what is queued, then finishes the writer and returns the
-    /// record of every file (see [`Writer::finish_recorded`]).
-    pub fn finish_recorded(mut self) -> Result<(WriteStats, Manifest), Error> {
-        self.join()?.finish_recorded()
-    }
-
-    /// Closes the queue and waits for the thread.
-    fn join(&mut self) -> Result<Writer, Error> {
-        self.queue = None;
-        match self.thread.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => Err(Error::io(
-                Path::new("."),
-                std::io::Error::other("the output writer already stopped"),
-            )),
-        }
-    }
-}
-
-impl Drop for BackgroundWriter {
-    fn drop(&mut self) {
-        // Let the thread end (and its writer remove the staging folder)
-        // before the caller goes on.
-        let _ = self.join();
-    }
-}
-
 impl Drop for Writer {
     fn drop(&mut self) {
-        if !self.finished && self.staging_ready {
+        if !self.finished && self.is_staged() {
             // Best effort: the staging folder is ours and half-written; the
             // output itself was never touched. Kept aside, its files are
             // written over by the next build rather than deleted now.

@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
@@ -166,46 +167,95 @@ pub fn site(
     render_sorted(&renderer, theme, &jobs)
 }
 
-/// How many pages [`site_in_batches`] renders before handing them on: big
-/// enough to keep every core busy, small enough that a 100,000-article
-/// site is never all in memory at once.
-const BATCH_PAGES: usize = 1024;
-
-/// Why [`site_in_batches`] stopped.
+/// Why [`site_each`] stopped.
 #[derive(Debug)]
 pub enum BatchError<E> {
     /// Templates failed: one diagnostic per distinct problem, after trying
     /// every page.
     Templates(Vec<Diagnostic>),
-    /// The sink refused a batch (e.g. a file could not be written).
+    /// The sink refused a page (e.g. a file could not be written).
     Sink(E),
 }
 
-/// Renders every page of the site, as [`site`] does, but hands the pages
-/// to `sink` a batch at a time as soon as they are rendered, so that they
-/// can be written and dropped. After a template failure the sink is no
-/// longer called, but the remaining pages are still tried so that every
-/// problem is reported at once.
-pub fn site_in_batches<E>(
+/// What became of one page in [`site_each`].
+enum Step<T, E> {
+    Sunk(T),
+    Failed(Failure),
+    Refused(E),
+    /// Not handed on: a template failed (this page is still rendered, to
+    /// find every problem) or the sink refused a page (not rendered).
+    Skipped,
+}
+
+/// Renders every page of the site, as [`site`] does, but hands each page
+/// to `sink` on the thread that rendered it as soon as it is rendered, so
+/// that it is written and dropped at once: every core renders and writes
+/// (the file system's work of one page overlaps the rendering of the
+/// next), and about one page per core is in memory. Returns what `sink`
+/// returned, in no particular order. After a template failure `sink` is
+/// no longer called, but the remaining pages are still tried so that
+/// every problem is reported at once; after a sink error nothing more is
+/// rendered.
+pub fn site_each<T: Send, E: Send>(
     data: SiteData<'_>,
     theme: &Theme,
     options: &RenderOptions,
-    mut sink: impl FnMut(Vec<Page>) -> Result<(), E>,
-) -> Result<(), BatchError<E>> {
+    sink: impl Fn(Page) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, BatchError<E>> {
     let renderer = Renderer::new(data, theme, options);
     let jobs = renderer.jobs();
+    let failed = AtomicBool::new(false);
+    let refused = AtomicBool::new(false);
+    let steps: Vec<Step<T, E>> = jobs
+        .par_iter()
+        .map(|job| {
+            if refused.load(Ordering::Relaxed) {
+                return Step::Skipped;
+            }
+            match renderer.render(*job) {
+                Err(failure) => {
+                    failed.store(true, Ordering::Relaxed);
+                    Step::Failed(failure)
+                }
+                Ok(_) if failed.load(Ordering::Relaxed) => Step::Skipped,
+                Ok(page) => match sink(page) {
+                    Ok(sunk) => Step::Sunk(sunk),
+                    Err(err) => {
+                        refused.store(true, Ordering::Relaxed);
+                        Step::Refused(err)
+                    }
+                },
+            }
+        })
+        .collect();
+    let mut sunk = Vec::with_capacity(steps.len());
+    // Ten thousand article pages failing on one typo are one problem.
     let mut problems: BTreeSet<Diagnostic> = BTreeSet::new();
-    for batch in jobs.chunks(BATCH_PAGES) {
-        match render_jobs(&renderer, theme, batch) {
-            Ok(pages) if problems.is_empty() => sink(pages).map_err(BatchError::Sink)?,
-            Ok(_) => {}
-            Err(found) => problems.extend(found),
+    for step in steps {
+        match step {
+            Step::Sunk(value) => sunk.push(value),
+            Step::Failed(failure) => {
+                problems.insert(diagnostic(theme, failure));
+            }
+            Step::Refused(err) => return Err(BatchError::Sink(err)),
+            Step::Skipped => {}
         }
     }
     if problems.is_empty() {
-        Ok(())
+        Ok(sunk)
     } else {
         Err(BatchError::Templates(problems.into_iter().collect()))
+    }
+}
+
+/// The diagnostic of a failed page: the article file's problem when the
+/// render met one, else the template's.
+fn diagnostic(theme: &Theme, (template, err): Failure) -> Diagnostic {
+    let content_problem =
+        std::error::Error::source(&err).and_then(|source| source.downcast_ref::<ContentProblem>());
+    match content_problem {
+        Some(ContentProblem(problem)) => problem.clone(),
+        None => theme.render_diagnostic(template, &err),
     }
 }
 
@@ -224,13 +274,8 @@ fn render_jobs(
     for result in results {
         match result {
             Ok(page) => pages.push(page),
-            Err((template, err)) => {
-                let content_problem = std::error::Error::source(&err)
-                    .and_then(|source| source.downcast_ref::<ContentProblem>());
-                problems.insert(match content_problem {
-                    Some(ContentProblem(problem)) => problem.clone(),
-                    None => theme.render_diagnostic(template, &err),
-                });
+            Err(failure) => {
+                problems.insert(diagnostic(theme, failure));
             }
         }
     }
