@@ -285,15 +285,15 @@ fn load_config(options: &BuildOptions) -> Result<Config, Error> {
 /// `bodies` says whether the articles hold their HTML bodies or the render
 /// stage makes them again from the files; with `drop_texts`, the articles'
 /// plain texts are emptied as soon as the analysis has read them.
-/// `on_loaded` is shown the articles once they loaded without error, before
-/// the analysis starts.
+/// `on_loaded` is shown the articles and settings once they loaded without
+/// error, before the analysis starts.
 fn prepare(
     options: &BuildOptions,
     config: Config,
     bodies: content::Bodies,
     drop_texts: bool,
     laps: &mut Laps,
-    on_loaded: impl FnOnce(&content::Corpus),
+    on_loaded: impl FnOnce(&content::Corpus, &Config),
 ) -> Result<Prepared, Error> {
     let progress = &options.progress;
     progress.stage("load");
@@ -316,7 +316,7 @@ fn prepare(
         // returned; keep the compiler and reader certain of it.
         Err(problems) => return Err(Error::Input(problems)),
     };
-    on_loaded(&corpus);
+    on_loaded(&corpus, &config);
 
     progress.stage("analyse");
     // Only the first part of the analysis reads the plain texts, and nothing
@@ -360,7 +360,7 @@ pub fn generate(options: &BuildOptions) -> Result<Generated, Error> {
         content::Bodies::Held,
         false,
         &mut laps,
-        |_| {},
+        |_, _| {},
     )?;
     let render_options = render::RenderOptions {
         live_reload: options.live_reload,
@@ -444,9 +444,20 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     let bodies = content::Bodies::HeldUpTo(HELD_BODIES_BYTES);
     // The writer is made while the analysis runs (see `writer_ahead`).
     let mut ahead = None;
-    let prepared = prepare(options, config, bodies, true, &mut laps, |corpus| {
-        ahead = Some(writer_ahead(options, &out, render::article_folders(corpus)));
-    });
+    let prepared = prepare(
+        options,
+        config,
+        bodies,
+        true,
+        &mut laps,
+        |corpus, config| {
+            ahead = Some(writer_ahead(
+                options,
+                &out,
+                render::pages_ahead(corpus, config),
+            ));
+        },
+    );
     // Joined before an error returns, so no thread outlives a failed build
     // (a panic in the analysis still leaves it to finish on its own).
     let ahead = ahead.map(std::thread::JoinHandle::join);
@@ -547,20 +558,21 @@ fn new_writer(options: &BuildOptions, out: &Path) -> Result<output::Writer, Erro
 }
 
 /// Makes a build's writer ([`new_writer`]) on a thread of its own while
-/// the analysis runs, and the `folders` of the article pages with it when
-/// every page will be written (`output::Writer::make_folders`: ~10,000
-/// `mkdir`s at 10k, otherwise done by the one writer thread while the
-/// pages wait). Returns the writer and the thread's wall and CPU time.
+/// the analysis runs, and with it the files of the `pages` known before
+/// the analysis, empty, when every page will be written
+/// (`output::Writer::make_ahead`: ~11,000 files and folders at 10k,
+/// otherwise made by the rendering threads later). Returns the writer and
+/// the thread's wall and CPU time.
 fn writer_ahead(
     options: &BuildOptions,
     out: &Path,
-    folders: Vec<PathBuf>,
+    pages: Vec<PathBuf>,
 ) -> std::thread::JoinHandle<(Result<output::Writer, Error>, Spent)> {
     let (options, out) = (options.clone(), out.to_path_buf());
     std::thread::spawn(move || {
         let (wall, cpu) = (Instant::now(), thread_cpu_time());
         let writer = new_writer(&options, &out).map(|mut writer| {
-            writer.make_folders(folders);
+            writer.make_ahead(pages);
             writer
         });
         let spent = Spent {

@@ -149,7 +149,7 @@ pub fn write(out: &Path, pages: &[Page], static_dir: &Path) -> Result<WriteStats
 /// output: by hash when the file is still the one the last build recorded
 /// (see [`Writer::with_previous`]), else by reading it. A changed page goes
 /// into the staging folder (created with the first change, or earlier by
-/// [`Writer::make_folders`]); an unchanged
+/// [`Writer::make_ahead`]); an unchanged
 /// one is only remembered and hard-linked from the current output at the
 /// end, so it keeps its modification time. When nothing changed and
 /// nothing is left over, the output folder is not touched at all. A writer
@@ -178,9 +178,13 @@ pub struct Writer {
     /// whose files may stand where new ones go.
     staged: Mutex<Option<bool>>,
     /// Folders (inside the output) made ahead in a new staging folder by
-    /// [`Writer::make_folders`]: a page going into one is written without
+    /// [`Writer::make_ahead`]: a page going into one is written without
     /// looking for its folder first.
     made_folders: HashSet<PathBuf>,
+    /// Files (inside the output) made ahead, empty, by
+    /// [`Writer::make_ahead`]: such a page is written into its file
+    /// without creating it.
+    made_files: HashSet<PathBuf>,
     n_written: usize,
     finished: bool,
 }
@@ -216,6 +220,7 @@ impl Writer {
             out_exists: out.exists(),
             staged: Mutex::new(None),
             made_folders: HashSet::new(),
+            made_files: HashSet::new(),
             n_written: 0,
             finished: false,
         })
@@ -230,24 +235,38 @@ impl Writer {
         self
     }
 
-    /// Makes `folders` (paths inside the output) in a new staging folder
-    /// before any page arrives, when every page will be written anyway:
-    /// there is no current output to compare with and no kept one to write
-    /// over (a first build, or one after the output was moved away). Run
-    /// while the analysis works, it takes the folder creation, about a
-    /// third of the kernel's work per page, off the writer's path later.
-    /// Best effort: a folder not made here is made (or its problem
-    /// reported) when its page is written.
-    pub fn make_folders(&mut self, folders: impl IntoIterator<Item = PathBuf>) {
+    /// Makes the files `pages` (paths inside the output), empty, and their
+    /// folders in a new staging folder before any page arrives, when every
+    /// page will be written anyway: there is no current output to compare
+    /// with and no kept one to write over (a first build, or one after the
+    /// output was moved away). Run while the analysis works, it takes the
+    /// kernel's making of folders and files (inodes, folder entries), about
+    /// half of its work per page, off the rendering threads later, which
+    /// then only fill the files. Best effort: a file or folder not made
+    /// here is made (or its problem reported) when its page is written; a
+    /// file made here that no page fills is removed at the end.
+    pub fn make_ahead(&mut self, pages: impl IntoIterator<Item = PathBuf>) {
         if self.out_exists || self.is_staged() || self.aside.exists() {
             return;
         }
         if self.stage().is_err() {
             return;
         }
-        for folder in folders {
-            if is_safe_relative(&folder) && fs::create_dir_all(self.staging.join(&folder)).is_ok() {
-                self.made_folders.insert(folder);
+        for page in pages {
+            let Some(folder) = page.parent().filter(|f| !f.as_os_str().is_empty()) else {
+                continue;
+            };
+            if !is_safe_relative(&page) {
+                continue;
+            }
+            if !self.made_folders.contains(folder) {
+                if fs::create_dir_all(self.staging.join(folder)).is_err() {
+                    continue;
+                }
+                self.made_folders.insert(folder.to_path_buf());
+            }
+            if fs::File::create_new(self.staging.join(&page)).is_ok() {
+                self.made_files.insert(page);
             }
         }
     }
@@ -290,12 +309,19 @@ impl Writer {
         }
         let recycled = self.stage()?;
         let target = self.staging.join(path);
-        // A folder made ahead in a new staging folder holds nothing yet.
-        let ready = !recycled && path.parent().is_some_and(|p| self.made_folders.contains(p));
-        if !ready {
-            make_room(&self.staging, &target, recycled, Room::ForWriting)?;
-        }
-        let meta = write_file(&target, bytes).map_err(|e| Error::io(&target, e))?;
+        let written = if !recycled && self.made_files.contains(path) {
+            // Made empty ahead, in a new staging folder, for this page
+            // alone (no two pages share a path): filled, not created.
+            fill_file(&target, bytes)
+        } else {
+            // A folder made ahead in a new staging folder holds nothing yet.
+            let ready = !recycled && path.parent().is_some_and(|p| self.made_folders.contains(p));
+            if !ready {
+                make_room(&self.staging, &target, recycled, Room::ForWriting)?;
+            }
+            write_file(&target, bytes)
+        };
+        let meta = written.map_err(|e| Error::io(&target, e))?;
         Ok(Put {
             path: path.to_path_buf(),
             record: FileRecord::of(&meta, hash),
@@ -431,11 +457,17 @@ impl Writer {
         Ok((stats, std::mem::take(&mut self.files)))
     }
 
-    /// Removes the folders made ahead ([`Writer::make_folders`]) that no
-    /// file went into, and the folders above them left empty.
+    /// Removes the files made ahead ([`Writer::make_ahead`]) that no page
+    /// filled, then the folders made ahead that no file went into, and the
+    /// folders above them left empty.
     fn remove_unused_folders(&self) {
         if self.made_folders.is_empty() {
             return;
+        }
+        for file in &self.made_files {
+            if !self.files.contains_key(file) {
+                let _ = fs::remove_file(self.staging.join(file));
+            }
         }
         let used: HashSet<&Path> = self.files.keys().filter_map(|p| p.parent()).collect();
         for folder in &self.made_folders {
@@ -487,6 +519,14 @@ pub struct Put {
 /// (taken from the open file: no second path lookup).
 fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<fs::Metadata> {
     let mut file = fs::File::create(target)?;
+    file.write_all(bytes)?;
+    file.metadata()
+}
+
+/// Writes `bytes` into the existing empty file at `target` and returns its
+/// metadata.
+fn fill_file(target: &Path, bytes: &[u8]) -> std::io::Result<fs::Metadata> {
+    let mut file = fs::OpenOptions::new().write(true).open(target)?;
     file.write_all(bytes)?;
     file.metadata()
 }
@@ -857,29 +897,39 @@ mod tests {
     }
 
     #[test]
-    fn folders_made_ahead_hold_the_pages_and_only_on_a_first_build() {
+    fn files_made_ahead_hold_the_pages_and_only_on_a_first_build() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         let none = dir.path().join("static");
-        let folders = ["a", "b/c", "unused", "../outside"].map(PathBuf::from);
+        let ahead = [
+            "a/index.html",
+            "b/c/index.html",
+            "unused/index.html",
+            "../outside/index.html",
+        ]
+        .map(PathBuf::from);
+        let pages = [
+            page("a/index.html", "a"),
+            page("a/feed.xml", "feed"),
+            page("b/c/index.html", "c"),
+            page("d/index.html", "d"),
+        ];
         let mut writer = Writer::new(&out, &none).unwrap();
-        writer.make_folders(folders.clone());
+        writer.make_ahead(ahead.clone());
         assert!(!dir.path().join("outside").exists());
-        writer
-            .add(&[page("a/index.html", "a"), page("b/c/index.html", "c")])
-            .unwrap();
-        assert_eq!(writer.finish().unwrap().n_written, 2);
-        assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "a");
-        assert_eq!(fs::read_to_string(out.join("b/c/index.html")).unwrap(), "c");
-        // A folder no page went into is not part of the site.
+        assert!(dir.path().join(".public.staging/b/c/index.html").is_file());
+        writer.add(&pages).unwrap();
+        assert_eq!(writer.finish().unwrap().n_written, 4);
+        for page in &pages {
+            assert_eq!(fs::read(out.join(&page.path)).unwrap(), page.bytes);
+        }
+        // A file or folder no page went into is not part of the site.
         assert!(!out.join("unused").exists());
         // A rebuild (with an output to compare with) makes nothing ahead
         // and rewrites nothing.
         let mut writer = Writer::new(&out, &none).unwrap();
-        writer.make_folders(folders);
-        writer
-            .add(&[page("a/index.html", "a"), page("b/c/index.html", "c")])
-            .unwrap();
+        writer.make_ahead(ahead);
+        writer.add(&pages).unwrap();
         assert_eq!(writer.finish().unwrap().n_written, 0);
         assert!(!out.join("unused").exists());
     }

@@ -1665,18 +1665,57 @@ fn inject_live_reload(html: &[u8], base_path: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The folders (inside the output) the article pages of `corpus` go into,
-/// known from the load on: a build makes them while the analysis runs
-/// (`output::Writer::make_folders`).
-pub fn article_folders(corpus: &Corpus) -> Vec<PathBuf> {
-    corpus
-        .articles
+/// The files (inside the output) of the pages the articles of `corpus`
+/// make, known from the load on, before the analysis: each article's page,
+/// the pages of its day, ISO week and month, and the pages and feed of
+/// each topic its front matter names. A build makes them while the
+/// analysis runs (`output::Writer::make_ahead`). Best effort: a day whose
+/// articles all turn out to be near-duplicates has no page, a topic may
+/// get articles from the analysis; the writer removes what no page fills
+/// and makes what is missing.
+pub fn pages_ahead(corpus: &Corpus, config: &Config) -> Vec<PathBuf> {
+    let articles = &corpus.articles;
+    let mut pages: Vec<PathBuf> = articles
         .iter()
-        .filter_map(|article| {
-            let path = page_path(&article_location(&article.slug));
-            path.parent().map(PathBuf::from)
-        })
-        .collect()
+        .map(|article| page_path(&article_location(&article.slug)))
+        .collect();
+    let mut days = BTreeSet::new();
+    let mut weeks = BTreeSet::new();
+    let mut months = BTreeSet::new();
+    let mut topics: BTreeMap<String, usize> = BTreeMap::new();
+    for article in articles {
+        let date = article.local_date;
+        days.insert(date);
+        let iso = date.iso_week();
+        weeks.insert((iso.year(), iso.week()));
+        months.insert((date.year(), date.month()));
+        let mut slugs: Vec<String> = article.topics.iter().map(|t| topic_slug(t)).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        for slug in slugs {
+            *topics.entry(slug).or_default() += 1;
+        }
+    }
+    pages.extend(
+        days.into_iter()
+            .map(|date| page_path(&day_location(&date.format("%Y-%m-%d").to_string()))),
+    );
+    pages.extend(
+        weeks
+            .into_iter()
+            .map(|(year, week)| page_path(&week_location(&format!("{year}-W{week:02}")))),
+    );
+    pages.extend(
+        months
+            .into_iter()
+            .map(|(year, month)| page_path(&month_location(year, month))),
+    );
+    for (slug, n_articles) in topics {
+        let n_pages = n_articles.div_ceil(config.paginate.max(1)).max(1);
+        pages.extend((1..=n_pages).map(|page| page_path(&topic_location(&slug, page))));
+        pages.push(PathBuf::from(topic_feed_location(&slug)));
+    }
+    pages
 }
 
 /// The file of a page at `location`: a folder (ending in `/`, or the
