@@ -391,7 +391,12 @@ fn find_files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     }
     let walker = WalkDir::new(&content)
         .follow_links(true)
-        .sort_by_file_name()
+        // By name: walkdir compares entries of one folder only, whose paths
+        // are that folder's path joined with their names, so comparing the
+        // whole paths' bytes gives the order of their names without taking
+        // each path apart for its name on every comparison (`file_name`,
+        // which `sort_by_file_name` calls, was most of the walk's CPU).
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .into_iter()
         .filter_entry(|entry| entry.depth() == 0 || !is_skipped(entry.file_name()));
     for entry in walker {
@@ -480,8 +485,8 @@ fn files_within(paths: &[PathBuf], limit: usize) -> usize {
 }
 
 fn is_skipped(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.starts_with('.') || name.starts_with('_')
+    // A first byte that is not ASCII is no `.` or `_` in any encoding.
+    matches!(name.as_encoded_bytes().first(), Some(b'.' | b'_'))
 }
 
 /// `path` relative to `root`, joined with `/` whatever the platform.
