@@ -395,6 +395,32 @@ pub struct Word<'a> {
 /// Calls `visit` for every word of `text` (Unicode word boundaries, UAX #29),
 /// in order. Numbers and punctuation are skipped.
 pub fn for_each_word<'a>(text: &'a str, mut visit: impl FnMut(Word<'a>)) {
+    // News text after smart punctuation is ASCII but for typographic
+    // quotes, apostrophes, dashes and the like: then one scan of the whole
+    // text splits it as the pieces below would, reading the gaps (quotes,
+    // dashes and no-break spaces included) as it skips them.
+    if is_smart_ascii(text) {
+        let mut first = true;
+        ascii_words(text, &mut |start, word, gap, has_letter| {
+            if has_letter {
+                visit(Word {
+                    text: word,
+                    offset: start,
+                    sentence_start: first || gap.sentence_break,
+                    joined_to_previous: !first && gap.only_spaces,
+                });
+            }
+            first = false;
+        });
+    } else {
+        words_by_pieces(text, visit);
+    }
+}
+
+/// [`for_each_word`] line by line, each line split at its [`HARD_BREAKS`]
+/// and each piece split by [`ascii_words`] when it can and by the Unicode
+/// rules when not.
+fn words_by_pieces<'a>(text: &'a str, mut visit: impl FnMut(Word<'a>)) {
     let mut previous_end = 0;
     let mut first = true;
     // `known`: the gap before the word and whether the word has a letter,
@@ -526,6 +552,55 @@ fn pieces(line: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// True when every non-ASCII character of `text` is a typographic
+/// apostrophe (‘ ’) or one of the [`HARD_BREAKS`] followed by ASCII, another
+/// hard break or nothing: then [`pieces`] would split every line at each of
+/// its hard breaks and hand every piece to [`ascii_words`], which splits the
+/// whole text the same way in one scan (a hard break is a gap to it, as a
+/// piece's end is).
+fn is_smart_ascii(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut idx = 0;
+    loop {
+        idx = next_non_ascii(bytes, idx);
+        let Some(c) = text.get(idx..).and_then(|rest| rest.chars().next()) else {
+            return true;
+        };
+        idx += c.len_utf8();
+        if c == '\u{2018}' || c == '\u{2019}' {
+            continue;
+        }
+        if !HARD_BREAKS.contains(&c) {
+            return false;
+        }
+        let next_is_plain = text[idx..]
+            .chars()
+            .next()
+            .is_none_or(|next| next.is_ascii() || HARD_BREAKS.contains(&next));
+        if !next_is_plain {
+            return false;
+        }
+    }
+}
+
+/// The index of the first non-ASCII byte at or after `idx`, or the length
+/// of `bytes`; eight bytes at a time.
+fn next_non_ascii(bytes: &[u8], mut idx: usize) -> usize {
+    while let Some(chunk) = bytes.get(idx..idx + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let high = u64::from_le_bytes(word) & HIGH_BITS;
+        if high != 0 {
+            return idx + (high.trailing_zeros() / 8) as usize;
+        }
+        idx += 8;
+    }
+    while bytes.get(idx).is_some_and(u8::is_ascii) {
+        idx += 1;
+    }
+    idx.min(bytes.len())
+}
+
 /// True when the only non-ASCII characters of `text` are typographic
 /// apostrophes (‘ ’), which [`ascii_words`] handles like `'`.
 fn only_ascii_and_apostrophes(text: &str) -> bool {
@@ -544,6 +619,10 @@ const SPACE: u8 = 16;
 /// May join the word bytes on either side into one word (`'`, `.`, `:`,
 /// `,`, `;`, or the first byte of a typographic apostrophe).
 const MAY_JOIN: u8 = 32;
+/// The first byte of a no-break space or of a typographic double quote
+/// (and of other characters), which a gap reads as a space or as a
+/// sentence break (see [`Gap`]).
+const GAP_LEAD: u8 = 64;
 
 /// The class flags of every byte (non-ASCII bytes have none but
 /// `MAY_JOIN` on the first byte of a typographic apostrophe).
@@ -574,7 +653,8 @@ static BYTE_CLASSES: [u8; 256] = {
         classes[b] = class;
         b += 1;
     }
-    classes[0xE2] = MAY_JOIN;
+    classes[0xE2] = MAY_JOIN | GAP_LEAD;
+    classes[0xC2] = GAP_LEAD;
     classes
 };
 
@@ -583,8 +663,8 @@ fn class_of(b: u8) -> u8 {
     BYTE_CLASSES[usize::from(b)]
 }
 
-/// The words of a text of ASCII and typographic apostrophes, as UAX #29
-/// finds them: runs of letters, digits and `_`, where `'`, `‘`, `’`, `.` or
+/// The words of a text of ASCII and typographic apostrophes (and of
+/// [`HARD_BREAKS`] between words, read as gaps), as UAX #29 finds them: runs of letters, digits and `_`, where `'`, `‘`, `’`, `.` or
 /// `:` between two letters ("don't", "U.S") and `.`, `,`, `;`, `'`, `‘` or
 /// `’` between two digits ("3.5", "4,000") do not split.
 fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bool)) {
@@ -597,6 +677,24 @@ fn ascii_words<'a>(text: &'a str, visit: &mut impl FnMut(usize, &'a str, Gap, bo
     while idx < bytes.len() {
         let class = class_of(bytes[idx]);
         if class & WORD_BYTE == 0 {
+            // A gap read as characters: a typographic double quote breaks a
+            // sentence and a no-break space is a space, as the Unicode path
+            // reads them; any other non-ASCII byte is neither.
+            if class & GAP_LEAD != 0 {
+                match (bytes[idx], bytes.get(idx + 1), bytes.get(idx + 2)) {
+                    (0xE2, Some(0x80), Some(0x9C | 0x9D)) => {
+                        gap.sentence_break = true;
+                        gap.only_spaces = false;
+                        idx += 3;
+                        continue;
+                    }
+                    (0xC2, Some(0xA0), _) => {
+                        idx += 2;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
             gap.sentence_break |= class & SENTENCE_BREAK != 0;
             gap.only_spaces &= class & SPACE != 0;
             idx += 1;
@@ -851,7 +949,10 @@ pub fn entity_spans(
             continue;
         }
         pending_connector = false;
-        flush(run_start, run_end, facts);
+        // Most words are not capitalised and follow no run: nothing to flush.
+        if !run_is_empty {
+            flush(run_start, run_end, facts);
+        }
         run_start = position + 1;
         run_end = position + 1;
     }
@@ -1047,6 +1148,28 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(fast, unicode);
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_scan_splits_like_the_pieces(
+            text in "([a-zA-Z0-9_ .,;:!?'\n\"]|\u{201c}|\u{201d}|\u{2018}|\u{2019}|\u{2013}|\u{2014}|\u{2026}|\u{ab}|\u{bb}|\u{a0}){0,80}"
+        ) {
+            let mut scanned = Vec::new();
+            for_each_word(&text, |word| scanned.push(word));
+            let mut by_pieces = Vec::new();
+            words_by_pieces(&text, |word| by_pieces.push(word));
+            proptest::prop_assert_eq!(scanned, by_pieces);
+        }
+    }
+
+    #[test]
+    fn smart_ascii_is_read_in_one_scan() {
+        assert!(is_smart_ascii(
+            "\u{201c}Don\u{2019}t\u{201d} \u{2014} x\u{a0}y\u{2026}"
+        ));
+        assert!(!is_smart_ascii("Zürich"));
+        assert!(!is_smart_ascii("a\u{201c}\u{2019}b"));
     }
 
     /// The words of `text` with their flags, straight from the Unicode
