@@ -776,6 +776,7 @@ impl PackedWord {
     };
 
     /// The hash of the word with [`FastHasher`], as the maps use it.
+    #[inline]
     fn fast_hash(&self) -> u64 {
         let mut hasher = FastHasher::default();
         self.hash(&mut hasher);
@@ -787,9 +788,34 @@ impl PackedWord {
     /// word are `head` and the next eight `tail`, each read in one load and
     /// cut to the word's bytes (zero past its end, so with the length they
     /// tell every word apart), without branching on the length.
+    #[inline]
     fn in_text(text: &[u8], start: usize, len: usize, language: u8) -> Option<Self> {
         if len > 16 {
             return None;
+        }
+        let len_and_language = len as u16 | (u16::from(language) << 8);
+        // Nearly every word has sixteen bytes of text from its start: two
+        // loads, each cut to the word's bytes by a mask from a table (no
+        // branch on the length).
+        if let Some(bytes) = text.get(start..start + 16) {
+            const LOW_BYTES: [u64; 9] = {
+                let mut masks = [0u64; 9];
+                let mut n = 1;
+                while n <= 8 {
+                    masks[n] = u64::MAX >> (64 - 8 * n);
+                    n += 1;
+                }
+                masks
+            };
+            let mut head = [0u8; 8];
+            let mut tail = [0u8; 8];
+            head.copy_from_slice(&bytes[..8]);
+            tail.copy_from_slice(&bytes[8..]);
+            return Some(Self {
+                head: u64::from_le_bytes(head) & LOW_BYTES[len.min(8)],
+                tail: u64::from_le_bytes(tail) & LOW_BYTES[len.saturating_sub(8).min(8)],
+                len_and_language,
+            });
         }
         // Eight bytes from `at`, zero past the end of the text.
         let load8 = |at: usize| {
@@ -808,7 +834,7 @@ impl PackedWord {
         Some(Self {
             head: keep(load8(start), len.min(8)),
             tail: keep(load8(start + 8), len.saturating_sub(8)),
-            len_and_language: len as u16 | (u16::from(language) << 8),
+            len_and_language,
         })
     }
 }
@@ -1925,6 +1951,34 @@ mod tests {
             features.vectors,
             build(&docs, &[], &Weighting::default()).vectors
         );
+    }
+
+    #[test]
+    fn a_word_packs_the_same_wherever_it_stands_in_a_text() {
+        for word in [
+            "a",
+            "sanction",
+            "sanctions",
+            "internationally",
+            "counterproposals",
+        ] {
+            for padding in 0..20 {
+                let text = format!("{word}{}", " ".repeat(padding));
+                let before = format!("x {text}");
+                let at_start = PackedWord::in_text(text.as_bytes(), 0, word.len(), 3);
+                let after_one = PackedWord::in_text(before.as_bytes(), 2, word.len(), 3);
+                assert_eq!(at_start, after_one, "{word:?} before {padding} spaces");
+                assert_ne!(
+                    at_start,
+                    PackedWord::in_text(text.as_bytes(), 0, word.len(), 4)
+                );
+            }
+        }
+        let long = "counterrevolutionaries";
+        assert_eq!(PackedWord::in_text(long.as_bytes(), 0, long.len(), 0), None);
+        let [a, b] = ["internationalise", "internationalism"]
+            .map(|w| PackedWord::in_text(w.as_bytes(), 0, w.len(), 0));
+        assert_ne!(a, b);
     }
 
     #[test]
