@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
@@ -185,6 +186,9 @@ pub struct Writer {
     /// [`Writer::make_ahead`]: such a page is written into its file
     /// without creating it.
     made_files: HashSet<PathBuf>,
+    /// How many of `made_files` pages filled: when all of them, no file
+    /// or folder made ahead is left over at the end.
+    n_filled: AtomicUsize,
     n_written: usize,
     finished: bool,
 }
@@ -221,6 +225,7 @@ impl Writer {
             staged: Mutex::new(None),
             made_folders: HashSet::new(),
             made_files: HashSet::new(),
+            n_filled: AtomicUsize::new(0),
             n_written: 0,
             finished: false,
         })
@@ -312,6 +317,7 @@ impl Writer {
         let written = if !recycled && self.made_files.contains(path) {
             // Made empty ahead, in a new staging folder, for this page
             // alone (no two pages share a path): filled, not created.
+            self.n_filled.fetch_add(1, Ordering::Relaxed);
             fill_file(&target, bytes)
         } else {
             // A folder made ahead in a new staging folder holds nothing yet.
@@ -461,7 +467,10 @@ impl Writer {
     /// filled, then the folders made ahead that no file went into, and the
     /// folders above them left empty.
     fn remove_unused_folders(&self) {
-        if self.made_folders.is_empty() {
+        // Every folder made ahead holds a file made ahead.
+        if self.made_folders.is_empty()
+            || self.n_filled.load(Ordering::Relaxed) == self.made_files.len()
+        {
             return;
         }
         for file in &self.made_files {
