@@ -5,7 +5,6 @@
 //! of eight, a near-duplicate now and then) so every part of every page
 //! template runs, as it would on a real site.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -61,7 +60,7 @@ fn main() {
                 image: None,
                 lang: "en".into(),
                 draft: false,
-                extra: BTreeMap::new(),
+                extra: Default::default(),
                 body_html: body.clone(),
                 body_file: None,
                 text: String::new(),

@@ -769,7 +769,7 @@ fn parse_file(
         image: front.image,
         lang: front.lang.unwrap_or_else(|| config.language.clone()),
         draft: front.draft,
-        extra: front.extra,
+        extra: front.extra.into(),
         body_html,
         body_file,
         text: plain,
@@ -1379,7 +1379,7 @@ With inputs from EFE";
         assert_eq!(given.lang, "pt");
         assert_eq!(given.source.as_deref(), Some("Diário"));
         assert_eq!(given.image.as_deref(), Some("a.jpg"));
-        assert_eq!(given.extra["mood"], serde_json::json!("calm"));
+        assert_eq!(given.extra.get("mood"), Some(&serde_json::json!("calm")));
         assert_eq!(given.reading_minutes, 1);
     }
 

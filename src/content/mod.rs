@@ -82,7 +82,7 @@ pub struct Article {
     /// Drafts are only loaded with `--drafts`.
     pub draft: bool,
     /// Front matter keys that are not standard fields, for templates.
-    pub extra: BTreeMap<String, serde_json::Value>,
+    pub extra: Extra,
     /// The body as HTML (safe to embed as is), when the load kept it
     /// ([`Bodies::Held`]); empty when it is made again from the file at
     /// render time ([`Bodies::FromFile`]). Read it with [`body_html`],
@@ -101,6 +101,48 @@ pub struct Article {
     pub reading_minutes: usize,
     /// The format of the source file.
     pub format: Format,
+}
+
+/// Front matter keys that are not standard fields and their values, by
+/// key; templates see them as a map (`article.extra.rating`), as a
+/// `BTreeMap` of them would serialise.
+///
+/// A sorted list rather than a `BTreeMap`: most articles have one or two
+/// such keys, and a map's first node has room for eleven (~640 bytes per
+/// article, ~60 MB held through a build of 100,000 articles).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra(Box<[(String, serde_json::Value)]>);
+
+impl Extra {
+    /// The value of `key`, if the front matter gave one.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|idx| &self.0[idx].1)
+    }
+
+    /// The keys and values, by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<BTreeMap<String, serde_json::Value>> for Extra {
+    fn from(map: BTreeMap<String, serde_json::Value>) -> Self {
+        Extra(map.into_iter().collect())
+    }
+}
+
+impl serde::Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
 }
 
 /// Where the HTML body of an article loaded with [`Bodies::FromFile`] is
@@ -140,5 +182,30 @@ impl Corpus {
         for article in &mut self.articles {
             article.text = String::new();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_fields_read_and_serialise_as_the_map_they_came_from() {
+        let map: BTreeMap<String, serde_json::Value> = [
+            ("rating".to_string(), serde_json::json!(4.5)),
+            ("mood".to_string(), serde_json::json!("calm")),
+            ("tags".to_string(), serde_json::json!({"a": [1, 2]})),
+        ]
+        .into_iter()
+        .collect();
+        let extra = Extra::from(map.clone());
+        assert_eq!(extra.get("mood"), Some(&serde_json::json!("calm")));
+        assert_eq!(extra.get("rating"), Some(&serde_json::json!(4.5)));
+        assert_eq!(extra.get("missing"), None);
+        assert_eq!(
+            serde_json::to_string(&extra).ok(),
+            serde_json::to_string(&map).ok()
+        );
+        assert!(Extra::default().is_empty());
     }
 }

@@ -308,7 +308,7 @@ mod tests {
             image: None,
             lang: "en".into(),
             draft: false,
-            extra: BTreeMap::new(),
+            extra: Default::default(),
             body_html: String::new(),
             body_file: None,
             text: String::new(),

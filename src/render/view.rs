@@ -455,7 +455,7 @@ pub struct ArticleView<'a> {
     /// Absolute URL of the page.
     pub permalink: String,
     /// Front matter keys that are not standard fields.
-    pub extra: &'a BTreeMap<String, serde_json::Value>,
+    pub extra: &'a crate::content::Extra,
     /// Related stories, best first.
     pub related: Vec<RelatedView<'a>>,
     /// "Follow this story", when the article is in a thread.
