@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::features::{sparse_dot, Features};
 use super::related::{self, Candidate};
 use super::Thread;
@@ -45,34 +47,36 @@ pub fn find(
 ) -> (Vec<Thread>, Vec<Option<usize>>) {
     let n_articles = corpus.articles.len().min(candidates.len());
     let window_seconds = (config.thread_window_days.max(0.0) * 86_400.0) as i64;
-    let mut links: Vec<(f64, usize, usize)> = Vec::new();
-    for (article_idx, list) in candidates.iter().enumerate().take(n_articles) {
-        for candidate in list {
-            let other = candidate.article_idx;
-            // Each pair once, from the side of its smaller index.
-            if other <= article_idx
-                || other >= n_articles
-                || excluded[article_idx]
-                || excluded[other]
-            {
-                continue;
-            }
-            let apart = (timestamps[article_idx] - timestamps[other]).abs();
-            // One story is told in the same words and names: the pair's own
-            // text and entity similarity, not the neighbourhood part of the
-            // related score, which ties together a whole subject (every
-            // story about ports), nor shared topics.
-            let story = related::content(candidate.text, candidate.entities, None, config);
-            if story >= config.thread_min_score
-                && apart <= window_seconds
-                && (candidate.entities > 0.0 || candidate.text >= STRONG_TEXT)
-            {
-                links.push((story, article_idx, other));
-            }
+    // Each pair once, from the side of its smaller index.
+    let is_link = |article_idx: usize, candidate: &Candidate| -> Option<(f64, usize, usize)> {
+        let other = candidate.article_idx;
+        if other <= article_idx || other >= n_articles || excluded[article_idx] || excluded[other] {
+            return None;
         }
-    }
-    // Strongest first; ties by indices so the result is deterministic.
-    links.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let apart = (timestamps[article_idx] - timestamps[other]).abs();
+        // One story is told in the same words and names: the pair's own
+        // text and entity similarity, not the neighbourhood part of the
+        // related score, which ties together a whole subject (every story
+        // about ports), nor shared topics.
+        let story = related::content(candidate.text, candidate.entities, None, config);
+        (story >= config.thread_min_score
+            && apart <= window_seconds
+            && (candidate.entities > 0.0 || candidate.text >= STRONG_TEXT))
+            .then_some((story, article_idx, other))
+    };
+    // Links are found and sorted on all cores; only joining them (below)
+    // is one after the other.
+    let mut links: Vec<(f64, usize, usize)> = candidates[..n_articles]
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(article_idx, list)| {
+            list.iter()
+                .filter_map(move |candidate| is_link(article_idx, candidate))
+        })
+        .collect();
+    // Strongest first; ties by indices so the result is deterministic (a
+    // total order, so the unstable parallel sort gives the one result).
+    links.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
 
     let mut groups = Groups::new(n_articles);
     for (_, a, b) in links {
