@@ -362,6 +362,19 @@ fn run_with(
                     .then_with(|| x.slug.cmp(&y.slug))
             });
             chosen.truncate(settings.count);
+            // The vectors the reasons read, fetched at once.
+            related::touch(chosen.iter().flat_map(|c| {
+                [
+                    features
+                        .vectors
+                        .get(c.article_idx)
+                        .map_or(&[][..], Vec::as_slice),
+                    features
+                        .entity_vectors
+                        .get(c.article_idx)
+                        .map_or(&[][..], Vec::as_slice),
+                ]
+            }));
             chosen
                 .into_iter()
                 .map(|c| Related {

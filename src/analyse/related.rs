@@ -231,6 +231,35 @@ impl Spread {
         }
         sum
     }
+
+    /// The dot products with four vectors at once, each the same to the bit
+    /// as [`Spread::dot`] with it: each sum adds its own products in the
+    /// same order, but the four sums are independent, so the loads of the
+    /// four vectors (other articles', in no cache on a large site) overlap
+    /// instead of each waiting for the one before.
+    fn dots4(&self, others: [&[(u32, f32)]; 4]) -> [f64; 4] {
+        let weight_of = |id: u32| f64::from(self.dense.get(id as usize).copied().unwrap_or(0.0));
+        let common = others.iter().map(|other| other.len()).min().unwrap_or(0);
+        let [a, b, c, d] = others;
+        let mut sums = [0.0f64; 4];
+        for (((x, y), z), w) in a[..common]
+            .iter()
+            .zip(&b[..common])
+            .zip(&c[..common])
+            .zip(&d[..common])
+        {
+            sums[0] += weight_of(x.0) * f64::from(x.1);
+            sums[1] += weight_of(y.0) * f64::from(y.1);
+            sums[2] += weight_of(z.0) * f64::from(z.1);
+            sums[3] += weight_of(w.0) * f64::from(w.1);
+        }
+        for (sum, other) in sums.iter_mut().zip(others) {
+            for &(id, weight) in &other[common..] {
+                *sum += weight_of(id) * f64::from(weight);
+            }
+        }
+        sums
+    }
 }
 
 /// The text and entity parts of one article against many: its term and
@@ -238,6 +267,8 @@ impl Spread {
 struct PairParts {
     terms: Spread,
     entities: Spread,
+    /// Positions in a found list whose parts are still to compute (reused).
+    missing: Vec<u32>,
 }
 
 impl PairParts {
@@ -245,6 +276,32 @@ impl PairParts {
         Self {
             terms: Spread::new(features.term_labels.len()),
             entities: Spread::new(features.entity_labels.len()),
+            missing: Vec::new(),
+        }
+    }
+
+    /// Fills in the parts of the loaded article against `out[pos]` for each
+    /// of `positions`, four at a time ([`Spread::dots4`]).
+    fn fill(&self, features: &Features, out: &mut [Near], positions: &[u32]) {
+        let mut groups = positions.chunks_exact(4);
+        for group in &mut groups {
+            let others = [group[0], group[1], group[2], group[3]]
+                .map(|pos| out[pos as usize].article_idx as usize);
+            let text = self
+                .terms
+                .dots4(others.map(|other| vector_of(&features.vectors, other)));
+            let entities = self
+                .entities
+                .dots4(others.map(|other| vector_of(&features.entity_vectors, other)));
+            for (k, &pos) in group.iter().enumerate() {
+                let near = &mut out[pos as usize];
+                near.text = text[k].clamp(0.0, 1.0);
+                near.entities = entities[k].clamp(0.0, 1.0);
+            }
+        }
+        for &pos in groups.remainder() {
+            let near = &mut out[pos as usize];
+            *near = self.against(features, near.article_idx);
         }
     }
 
@@ -301,72 +358,86 @@ struct MutualParts {
 }
 
 impl MutualParts {
+    /// The slots of the pairs in `found`, in passes that each run in
+    /// parallel.
     fn new(found: &[Vec<u32>]) -> Self {
-        // Each found list by index, with each entry's position in it.
-        let by_index: Vec<Vec<(u32, u32)>> = found
-            .par_iter()
-            .map(|list| {
-                let mut entries: Vec<(u32, u32)> = (0..list.len() as u32)
-                    .map(|pos| (list[pos as usize], pos))
-                    .collect();
-                entries.sort_unstable();
-                entries
-            })
-            .collect();
-        // Where article `a` stands in `b`'s found list, if there.
-        let position = |b: usize, a: u32| -> Option<usize> {
-            let entries = by_index.get(b)?;
-            let at = entries.binary_search_by_key(&a, |&(idx, _)| idx).ok()?;
-            Some(entries[at].1 as usize)
-        };
-        // A pair's slot is numbered from the side of its smaller index.
-        let owned: Vec<Vec<bool>> = found
+        const NONE: u32 = u32::MAX;
+        // Per entry of each found list: where the other article's list has
+        // this one, if it does (a scan of a few dozen ids, no sorted copy).
+        let mirror: Vec<Vec<u32>> = found
             .par_iter()
             .enumerate()
             .map(|(a, list)| {
                 list.iter()
-                    .map(|&b| b as usize > a && position(b as usize, a as u32).is_some())
+                    .map(|&b| {
+                        found
+                            .get(b as usize)
+                            .and_then(|theirs| theirs.iter().position(|&x| x as usize == a))
+                            .map_or(NONE, |pos| pos as u32)
+                    })
                     .collect()
             })
             .collect();
-        let mut next_slot = 0u32;
-        let mut slots: Vec<Vec<u32>> = owned
-            .iter()
-            .map(|flags| {
-                flags
-                    .iter()
-                    .map(|&is_owned| {
-                        if is_owned {
-                            next_slot += 1;
-                            next_slot - 1
+        // A pair's slot is numbered from the side of its smaller index:
+        // that side's pairs take consecutive slots from its base.
+        let owns = |a: usize, b: u32, theirs: u32| b as usize > a && theirs != NONE;
+        let counts: Vec<u32> = found
+            .par_iter()
+            .zip(&mirror)
+            .enumerate()
+            .map(|(a, (list, mirror))| {
+                list.iter()
+                    .zip(mirror)
+                    .filter(|&(&b, &theirs)| owns(a, b, theirs))
+                    .count() as u32
+            })
+            .collect();
+        let mut bases = Vec::with_capacity(counts.len());
+        let mut n_slots = 0u32;
+        for count in counts {
+            bases.push(n_slots);
+            n_slots += count;
+        }
+        let owned: Vec<Vec<u32>> = found
+            .par_iter()
+            .zip(&mirror)
+            .enumerate()
+            .map(|(a, (list, mirror))| {
+                let mut next = bases[a];
+                list.iter()
+                    .zip(mirror)
+                    .map(|(&b, &theirs)| {
+                        if owns(a, b, theirs) {
+                            next += 1;
+                            next - 1
                         } else {
-                            u32::MAX
+                            NONE
                         }
                     })
                     .collect()
             })
             .collect();
-        drop(owned);
-        let from_smaller: Vec<Vec<(usize, u32)>> = found
+        let slots: Vec<Vec<u32>> = found
             .par_iter()
+            .zip(&mirror)
+            .zip(&owned)
             .enumerate()
-            .map(|(a, list)| {
+            .map(|(a, ((list, mirror), mine))| {
                 list.iter()
-                    .enumerate()
-                    .filter(|&(_, &b)| (b as usize) < a)
-                    .filter_map(|(pos, &b)| {
-                        let theirs = position(b as usize, a as u32)?;
-                        Some((pos, slots[b as usize][theirs]))
+                    .zip(mirror)
+                    .zip(mine)
+                    .map(|((&b, &theirs), &slot)| {
+                        if (b as usize) < a && theirs != NONE {
+                            owned[b as usize][theirs as usize]
+                        } else {
+                            slot
+                        }
                     })
                     .collect()
             })
             .collect();
-        for (list, shared) in slots.iter_mut().zip(from_smaller) {
-            for (pos, slot) in shared {
-                list[pos] = slot;
-            }
-        }
-        let values = (0..next_slot)
+        let values = (0..n_slots)
+            .into_par_iter()
             .map(|_| [AtomicU64::new(NOT_YET), AtomicU64::new(NOT_YET)])
             .collect();
         Self { slots, values }
@@ -384,32 +455,52 @@ impl MutualParts {
     ) -> Vec<Near> {
         parts.load(features, article_idx);
         let slots = self.slots.get(article_idx).map_or(&[][..], Vec::as_slice);
-        others
-            .iter()
-            .enumerate()
-            .map(|(pos, &other)| {
-                let Some(value) = slots
-                    .get(pos)
-                    .and_then(|&slot| self.values.get(slot as usize))
-                else {
-                    return parts.against(features, other);
-                };
-                // The text is stored last (release) and read first
-                // (acquire), so its presence means the entities are there.
-                let text = value[0].load(Ordering::Acquire);
-                if text != NOT_YET {
-                    return Near {
-                        article_idx: other,
-                        text: f64::from_bits(text),
-                        entities: f64::from_bits(value[1].load(Ordering::Relaxed)),
-                    };
-                }
-                let near = parts.against(features, other);
+        let mut missing = std::mem::take(&mut parts.missing);
+        missing.clear();
+        let mut out: Vec<Near> = Vec::with_capacity(others.len());
+        for (pos, &other) in others.iter().enumerate() {
+            let value = slots
+                .get(pos)
+                .and_then(|&slot| self.values.get(slot as usize));
+            // The text is stored last (release) and read first
+            // (acquire), so its presence means the entities are there.
+            let text = value.map_or(NOT_YET, |value| value[0].load(Ordering::Acquire));
+            if let (Some(value), false) = (value, text == NOT_YET) {
+                out.push(Near {
+                    article_idx: other,
+                    text: f64::from_bits(text),
+                    entities: f64::from_bits(value[1].load(Ordering::Relaxed)),
+                });
+            } else {
+                out.push(Near {
+                    article_idx: other,
+                    text: 0.0,
+                    entities: 0.0,
+                });
+                missing.push(pos as u32);
+            }
+        }
+        touch(missing.iter().flat_map(|&pos| {
+            let other = others[pos as usize] as usize;
+            [
+                vector_of(&features.vectors, other),
+                vector_of(&features.entity_vectors, other),
+            ]
+        }));
+        parts.fill(features, &mut out, &missing);
+        for &pos in &missing {
+            let pos = pos as usize;
+            if let Some(value) = slots
+                .get(pos)
+                .and_then(|&slot| self.values.get(slot as usize))
+            {
+                let near = out[pos];
                 value[1].store(near.entities.to_bits(), Ordering::Relaxed);
                 value[0].store(near.text.to_bits(), Ordering::Release);
-                near
-            })
-            .collect()
+            }
+        }
+        parts.missing = missing;
+        out
     }
 }
 
@@ -460,6 +551,10 @@ struct Expander {
     sums: Vec<f32>,
     /// The term ids with a weight in `sums`, to clear them afterwards.
     touched: Vec<u32>,
+    /// The touched terms' [`heaviest_key`]s, to select the strongest.
+    keys: Vec<u64>,
+    /// Scratch for [`keep_heaviest`].
+    sample: Vec<u64>,
 }
 
 impl Expander {
@@ -467,6 +562,8 @@ impl Expander {
         Self {
             sums: vec![0f32; n_terms],
             touched: Vec::new(),
+            keys: Vec::new(),
+            sample: Vec::new(),
         }
     }
 
@@ -504,21 +601,30 @@ impl Expander {
             }
         }
         self.touched.truncate(n_touched);
-        let mut expanded: Vec<(u32, f32)> = self
-            .touched
+        // The strongest terms by a numeric key (same order as below).
+        let keys = &mut self.keys;
+        keys.clear();
+        keys.extend(
+            self.touched
+                .iter()
+                .map(|&id| heaviest_key(id, self.sums[id as usize])),
+        );
+        keep_heaviest(keys, NEIGHBOURHOOD_TERMS, &mut self.sample);
+        if keys.len() > NEIGHBOURHOOD_TERMS {
+            keys.select_nth_unstable_by(NEIGHBOURHOOD_TERMS, |a, b| b.cmp(a));
+            keys.truncate(NEIGHBOURHOOD_TERMS);
+        }
+        let mut expanded: Vec<(u32, f32)> = keys
             .iter()
-            .map(|&id| (id, self.sums[id as usize]))
+            .map(|&key| {
+                let id = id_of_key(key);
+                (id, self.sums[id as usize])
+            })
             .collect();
         for &id in &self.touched {
             self.sums[id as usize] = 0.0;
         }
         self.touched.clear();
-        if expanded.len() > NEIGHBOURHOOD_TERMS {
-            expanded.select_nth_unstable_by(NEIGHBOURHOOD_TERMS, |a, b| {
-                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-            });
-            expanded.truncate(NEIGHBOURHOOD_TERMS);
-        }
         expanded.sort_unstable_by_key(|&(id, _)| id);
         let norm = expanded
             .iter()
@@ -528,10 +634,10 @@ impl Expander {
         if norm == 0.0 {
             return Vec::new();
         }
+        for entry in &mut expanded {
+            entry.1 = (f64::from(entry.1) / norm) as f32;
+        }
         expanded
-            .iter()
-            .map(|&(id, w)| (id, (f64::from(w) / norm) as f32))
-            .collect()
     }
 }
 
@@ -539,7 +645,7 @@ impl Expander {
 /// and entities (the content score without neighbourhoods), with that
 /// similarity, most similar first, ties by index; none scoring 0.
 fn closest(
-    features: &Features,
+    named: &[bool],
     article_idx: usize,
     parts: Vec<Near>,
     n_nearest: usize,
@@ -549,7 +655,8 @@ fn closest(
         .into_iter()
         .map(|near| {
             let other = near.article_idx as usize;
-            let entity_part = entity_part(features, article_idx, other, near.text, near.entities);
+            let entity_part =
+                entity_part_named(named, article_idx, other, near.text, near.entities);
             (near, content(near.text, entity_part, None, config) as f32)
         })
         .filter(|&(_, similarity)| similarity > 0.0)
@@ -606,22 +713,113 @@ pub fn nearest_and_neighbourhoods(
     // same scoring work. The similarities that choose them also weigh the
     // neighbours, in the same pass, and their parts are kept for scoring.
     let mutual = MutualParts::new(found);
+    let named = named(features);
     let results = map_in_order(
         order,
         || (PairParts::new(features), Expander::new(n_terms)),
         |(parts, expander), article_idx| {
             let pairs = mutual.of(parts, features, article_idx, &found[article_idx]);
-            let near = closest(features, article_idx, pairs, n_candidates, config);
+            let near = closest(&named, article_idx, pairs, n_candidates, config);
             let neighbours: Vec<(u32, f32)> = near
                 .iter()
                 .take(n_neighbours)
                 .map(|&(near, similarity)| (near.article_idx, similarity))
                 .collect();
+            touch(
+                neighbours
+                    .iter()
+                    .map(|&(other, _)| vector_of(&features.vectors, other as usize)),
+            );
             let around = expander.expand(features, article_idx, &neighbours);
             (near.into_iter().map(|(near, _)| near).collect(), around)
         },
     );
     results.into_iter().unzip()
+}
+
+/// Reads one entry of every cache line of each of `vectors`, so that they
+/// are all being fetched at once (the loads do not depend on each other)
+/// before the work that reads them one by one: on a large site the vectors
+/// of the articles compared are in no cache, and a vector's first line
+/// then waits the whole way to memory.
+pub fn touch<'v>(vectors: impl Iterator<Item = &'v [(u32, f32)]>) {
+    // Eight entries of 8 bytes to a 64-byte line; ids xor-ed, one cycle
+    // each, so the sum is no chain of slow additions.
+    let mut seen = 0u32;
+    for vector in vectors {
+        for entry in vector.iter().step_by(8) {
+            seen ^= entry.0;
+        }
+    }
+    std::hint::black_box(seen);
+}
+
+/// Per article: whether it names any entity (see [`entity_part`]), in one
+/// small array instead of a read of each entity vector's header.
+fn named(features: &Features) -> Vec<bool> {
+    features
+        .entity_vectors
+        .iter()
+        .map(|vector| !vector.is_empty())
+        .collect()
+}
+
+/// [`entity_part`] from the [`named`] flags.
+fn entity_part_named(named: &[bool], a: usize, b: usize, text: f64, entities: f64) -> f64 {
+    if named.get(a) == Some(&true) && named.get(b) == Some(&true) {
+        entities
+    } else {
+        text
+    }
+}
+
+/// The bits of `weight` as an unsigned number in the order of
+/// `f32::total_cmp`: comparing these compares the weights.
+fn order_bits(weight: f32) -> u32 {
+    let bits = weight.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+/// A key ordering (id, weight) pairs heaviest first, ties by smaller id,
+/// as a plain number (larger key first): the weight's [`order_bits`] above,
+/// the id reversed below. Selecting and sorting keys is then integer
+/// comparisons instead of `total_cmp` then the id.
+fn heaviest_key(id: u32, weight: f32) -> u64 {
+    (u64::from(order_bits(weight)) << 32) | u64::from(u32::MAX - id)
+}
+
+/// Drops from `keys` some that cannot be among its `keep` largest, so that
+/// selecting them costs less: the keys at or above a threshold guessed
+/// from every eighth key, when at least `keep` are; the rest are below the
+/// `keep` largest. Leaves `keys` as it is when the guess keeps too few (the
+/// selection after it is exact either way).
+fn keep_heaviest(keys: &mut Vec<u64>, keep: usize, sample: &mut Vec<u64>) {
+    const STRIDE: usize = 8;
+    if keep == 0 || keys.len() <= 4 * keep {
+        return;
+    }
+    sample.clear();
+    sample.extend(keys.iter().step_by(STRIDE));
+    // Rank in the sample of about 1.5 × keep / STRIDE: above the keep-th
+    // largest key by a margin, so the guess rarely keeps too few.
+    let rank = (keep + keep / 2) / STRIDE;
+    if rank >= sample.len() {
+        return;
+    }
+    let (_, &mut threshold, _) = sample.select_nth_unstable_by(rank, |a, b| b.cmp(a));
+    let n_above = keys.iter().filter(|&&key| key >= threshold).count();
+    if n_above >= keep {
+        keys.retain(|&key| key >= threshold);
+    }
+}
+
+/// The id of a [`heaviest_key`].
+fn id_of_key(key: u64) -> u32 {
+    u32::MAX - key as u32
 }
 
 /// An order of the articles in which each comes soon after others it is
@@ -818,6 +1016,18 @@ fn shared_unordered(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
     out
 }
 
+/// `text` lowercased into `into` (cleared first); ASCII without the
+/// general Unicode path, same result.
+fn lowercase_into(text: &str, into: &mut String) {
+    into.clear();
+    if text.is_ascii() {
+        into.push_str(text);
+        into.make_ascii_lowercase();
+    } else {
+        into.push_str(&text.to_lowercase());
+    }
+}
+
 /// [`reasons`], with the shared terms (in any order) computed only when
 /// the entities leave room for them. Borrows labels and copies only the few
 /// it keeps, because it runs for every shown related story.
@@ -831,8 +1041,6 @@ fn reasons_from(
     fn label(labels: &[String], id: u32) -> &str {
         labels.get(id as usize).map_or("", String::as_str)
     }
-    let words_of =
-        |text: &str| -> Vec<String> { text.to_lowercase().split(' ').map(str::to_owned).collect() };
     let mut entities = shared_unordered(
         vector_of(&features.entity_vectors, a),
         vector_of(&features.entity_vectors, b),
@@ -843,40 +1051,43 @@ fn reasons_from(
         strongest_entities.len() < 3
     });
     let mut out: Vec<String> = Vec::new();
-    // The lowercased words of each kept reason, parallel to `out`.
-    let mut kept_words: Vec<Vec<String>> = Vec::new();
+    // Each kept reason lowercased, parallel to `out`; its words are its
+    // parts between spaces.
+    let mut kept_lower: Vec<String> = Vec::new();
+    let mut lower = String::new();
     for id in strongest_entities {
         let label = label(&features.entity_labels, id);
-        let words = words_of(label);
+        lowercase_into(label, &mut lower);
+        let words = || lower.split(' ');
         // "Putin" adds nothing after "Vladimir Putin"; "Vladimir Putin"
         // replaces a "Putin" listed before it.
-        if kept_words
+        if kept_lower
             .iter()
-            .any(|kept| words.iter().all(|w| kept.contains(w)))
+            .any(|kept| words().all(|w| kept.split(' ').any(|k| k == w)))
         {
             continue;
         }
-        if let Some(slot) = kept_words
+        if let Some(slot) = kept_lower
             .iter()
-            .position(|kept| kept.iter().all(|w| words.contains(w)))
+            .position(|kept| kept.split(' ').all(|k| words().any(|w| w == k)))
         {
             out[slot] = label.to_owned();
-            kept_words[slot] = words;
+            kept_lower[slot] = std::mem::take(&mut lower);
             continue;
         }
         out.push(label.to_owned());
-        kept_words.push(words);
+        kept_lower.push(std::mem::take(&mut lower));
     }
     if out.len() < max {
         strongest_first(&mut shared_terms(), |id| {
             let label = label(&features.term_labels, id);
-            let lower = label.to_lowercase();
-            if !kept_words.iter().any(|kept| {
-                kept.iter()
-                    .any(|word| word.starts_with(&lower) || lower.starts_with(word.as_str()))
+            lowercase_into(label, &mut lower);
+            if !kept_lower.iter().any(|kept| {
+                kept.split(' ')
+                    .any(|word| word.starts_with(lower.as_str()) || lower.starts_with(word))
             }) {
                 out.push(label.to_owned());
-                kept_words.push(words_of(label));
+                kept_lower.push(std::mem::take(&mut lower));
             }
             out.len() < max
         });
@@ -943,47 +1154,41 @@ pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u3
     (0..n_articles)
         .into_par_iter()
         .map_init(
-            || (vec![0f32; n_articles], Vec::<u32>::new(), Vec::new()),
-            |(accumulator, touched, best), article_idx| {
-                term_index.accumulate(article_idx, accumulator, touched, 1.0);
-                entity_index.accumulate(article_idx, accumulator, touched, 0.5);
-                // Most overlap first, ties by index: a total order, so
-                // selecting the first `n_candidates` and sorting only them
-                // gives what sorting them all would.
-                let by_overlap =
-                    |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            || (vec![0f32; n_articles], Vec::<u32>::new(), Vec::<u64>::new()),
+            |(accumulator, touched, keys), article_idx| {
+                let mut n_touched = 0;
+                term_index.accumulate(article_idx, accumulator, touched, &mut n_touched, 1.0);
+                entity_index.accumulate(article_idx, accumulator, touched, &mut n_touched, 0.5);
+                // Most overlap first, ties by index, as [`heaviest_key`]s: a
+                // total order, so selecting the first `n_candidates` and
+                // sorting only them gives what sorting them all would.
                 // The best so far, cut back to `n_candidates` whenever it
                 // holds four times as many; an article below the weakest of
-                // a cut-back set is beaten by all of them (overlaps are
-                // positive: most first is least first by value), so it is
-                // not kept at all. Thousands of articles are touched, a few
-                // dozen kept: this avoids collecting and selecting them all.
+                // a cut-back set is beaten by all of them, so it is not kept
+                // at all. Thousands of articles are touched, a few dozen
+                // kept: this avoids collecting and selecting them all.
                 let keep = n_candidates.max(1);
-                let mut weakest = 0.0f32;
-                best.clear();
-                for &other in touched.iter() {
+                let mut weakest = 0u64;
+                keys.clear();
+                for &other in &touched[..n_touched] {
                     let slot = &mut accumulator[other as usize];
-                    let overlap = *slot;
+                    let key = heaviest_key(other, *slot);
                     *slot = 0.0;
-                    if overlap >= weakest && other as usize != article_idx {
-                        best.push((other, overlap));
-                        if best.len() >= 4 * keep {
-                            best.select_nth_unstable_by(keep - 1, by_overlap);
-                            best.truncate(keep);
-                            weakest = best[keep - 1].1;
+                    if key >= weakest && other as usize != article_idx {
+                        keys.push(key);
+                        if keys.len() >= 4 * keep {
+                            keys.select_nth_unstable_by(keep - 1, |a, b| b.cmp(a));
+                            keys.truncate(keep);
+                            weakest = keys[keep - 1];
                         }
                     }
                 }
-                touched.clear();
-                if best.len() > keep {
-                    best.select_nth_unstable_by(keep - 1, by_overlap);
+                if keys.len() > keep {
+                    keys.select_nth_unstable_by(keep - 1, |a, b| b.cmp(a));
                 }
-                best.truncate(n_candidates);
-                best.sort_unstable_by(by_overlap);
-                // Collected from a borrow, so the list gets its own small
-                // allocation: collecting `into_iter()` would take the
-                // buffer.
-                best.iter().map(|&(other, _)| other).collect::<Vec<u32>>()
+                keys.truncate(n_candidates);
+                keys.sort_unstable_by(|a, b| b.cmp(a));
+                keys.iter().map(|&key| id_of_key(key)).collect::<Vec<u32>>()
             },
         )
         .collect()
@@ -1011,30 +1216,64 @@ pub fn score_candidates(
         })
         .collect();
     drop(candidate_lists);
+    let named = named(signals.features);
     let results: Vec<(u32, Vec<Candidate>)> = in_order
         .into_par_iter()
         .map_init(
-            || Spread::new(n_terms),
-            |around, (article_idx, list)| {
+            || (Spread::new(n_terms), Vec::new()),
+            |(around, dots), (article_idx, list)| {
                 let article_idx = article_idx as usize;
                 let mine = signals.neighbourhoods.get(article_idx);
                 around.load(mine.map_or(&[][..], Vec::as_slice));
+                // The neighbourhood parts first, four at a time.
+                let theirs = |near: &Near| {
+                    signals
+                        .neighbourhoods
+                        .get(near.article_idx as usize)
+                        .map(Vec::as_slice)
+                };
+                let dots: &mut Vec<Option<f64>> = dots;
+                dots.clear();
+                touch(list.iter().filter_map(&theirs));
+                let mut groups = list.chunks_exact(4);
+                for group in &mut groups {
+                    let found = [&group[0], &group[1], &group[2], &group[3]].map(theirs);
+                    let sums = around.dots4(found.map(|v| v.unwrap_or(&[])));
+                    for (sum, vector) in sums.into_iter().zip(found) {
+                        dots.push(vector.map(|_| sum));
+                    }
+                }
+                for near in groups.remainder() {
+                    dots.push(theirs(near).map(|v| around.dot(v)));
+                }
                 let scored = list
                     .iter()
-                    .map(|near| {
+                    .zip(dots.iter())
+                    .map(|(near, &dot)| {
                         let other = near.article_idx as usize;
-                        let neighbourhood = match (mine, signals.neighbourhoods.get(other)) {
-                            (Some(_), Some(theirs)) => Some(around.dot(theirs).clamp(0.0, 1.0)),
+                        let neighbourhood = match (mine, dot) {
+                            (Some(_), Some(dot)) => Some(dot.clamp(0.0, 1.0)),
                             _ => None,
                         };
                         let topics = overlap_of_ids(topics_of(article_idx), topics_of(other));
-                        let breakdown =
-                            finish(signals, article_idx, near, neighbourhood, topics, config);
+                        let time = time_closeness(
+                            signals.timestamps.get(article_idx).copied().unwrap_or(0),
+                            signals.timestamps.get(other).copied().unwrap_or(0),
+                            config.half_life_days,
+                        );
+                        let entity_part =
+                            entity_part_named(&named, article_idx, other, near.text, near.entities);
+                        let total = combine(
+                            content(near.text, entity_part, neighbourhood, config),
+                            topics,
+                            time,
+                            config,
+                        );
                         Candidate {
                             article_idx: other,
-                            text: breakdown.text,
-                            entities: breakdown.entities,
-                            total: breakdown.total,
+                            text: near.text,
+                            entities: near.entities,
+                            total,
                         }
                     })
                     .filter(|candidate| candidate.total > 0.0)
@@ -1140,39 +1379,58 @@ impl InvertedIndex {
     }
 
     /// Adds `scale × w_query × w_other` to `accumulator[other]` for every
-    /// article sharing one of article `query`'s strongest ids.
+    /// article sharing one of article `query`'s strongest ids, noting each
+    /// article touched for the first time in `touched[*n_touched..]` and
+    /// counting it in `n_touched` (`touched` grows as needed and is never
+    /// cleared, so no list costs a fill of its length).
     fn accumulate(
         &self,
         query: usize,
         accumulator: &mut [f32],
         touched: &mut Vec<u32>,
+        n_touched: &mut usize,
         scale: f32,
     ) {
         let Some(strongest) = self.tops.get(query) else {
             return;
         };
-        for &(id, weight) in strongest {
+        let list = |id: u32| -> &[(u32, f32)] {
             let id = id as usize;
-            let (Some(&start), Some(&end)) = (self.starts.get(id), self.starts.get(id + 1)) else {
-                continue;
-            };
-            if end - start > self.max_postings {
-                continue;
-            }
-            // Noted when first touched without a branch (which would be
-            // taken at random): written always, kept by moving on.
-            let mut n_touched = touched.len();
-            touched.resize(n_touched + (end - start), 0);
-            for &(other, other_weight) in &self.postings[start..end] {
-                let slot = &mut accumulator[other as usize];
-                if let Some(noted) = touched.get_mut(n_touched) {
-                    *noted = other;
+            match (self.starts.get(id), self.starts.get(id + 1)) {
+                (Some(&start), Some(&end)) if end - start <= self.max_postings => {
+                    &self.postings[start..end]
                 }
-                n_touched += usize::from(*slot == 0.0);
+                _ => &[],
+            }
+        };
+        let mut count = *n_touched;
+        // The start of every list is fetched at once, before any is
+        // read: each list is then read from cache or a running stream.
+        let mut seen = 0u32;
+        for &(id, _) in strongest {
+            if let Some(first) = list(id).first() {
+                seen ^= first.0;
+            }
+        }
+        std::hint::black_box(seen);
+        for &(id, weight) in strongest {
+            let postings = list(id);
+            if touched.len() < count + postings.len() {
+                touched.resize(count + postings.len(), 0);
+            }
+            let room = &mut touched[count..count + postings.len()];
+            let mut noted = 0;
+            for &(other, other_weight) in postings {
+                let slot = &mut accumulator[other as usize];
+                // Noted when first touched without a branch (which would be
+                // taken at random): written always, kept by moving on.
+                room[noted] = other;
+                noted += usize::from(*slot == 0.0);
                 *slot += scale * weight * other_weight + f32::MIN_POSITIVE;
             }
-            touched.truncate(n_touched);
+            count += noted;
         }
+        *n_touched = count;
     }
 }
 
