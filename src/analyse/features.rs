@@ -174,9 +174,21 @@ pub fn count(
     let (entity_ids, entities_by_final_id) = sorted_ids(&entity_keys);
     let word_text = |id: u32| words.get(id as usize).map_or("", |text| &**text);
     let forms = chunks
-        .iter_mut()
+        .par_iter_mut()
         .map(|chunk| {
-            std::mem::take(&mut chunk.forms)
+            let mut forms = std::mem::take(&mut chunk.forms);
+            // The same normalised word may come from two languages'
+            // caches: summed by its id (one per text), comparing integers
+            // rather than texts.
+            forms.sort_unstable_by_key(|&(term, word, _)| (term, word));
+            forms.dedup_by(|later, kept| {
+                let same = (later.0, later.1) == (kept.0, kept.1);
+                if same {
+                    kept.2 += later.2;
+                }
+                same
+            });
+            forms
                 .into_iter()
                 .map(|(term, word, count)| (term, word_text(word), count))
                 .collect()
@@ -191,8 +203,8 @@ pub fn count(
         })
         .collect();
     let entity_forms = chunks
-        .iter_mut()
-        .map(|chunk| std::mem::take(&mut chunk.entity_forms))
+        .par_iter_mut()
+        .map(|chunk| summed_by_text(std::mem::take(&mut chunk.entity_forms)))
         .collect();
     let entity_labels: Vec<String> =
         best_forms(entity_forms, &entity_ids, entities_by_final_id.len())
@@ -1256,8 +1268,12 @@ impl PackedCounts {
     fn push(&mut self, id: u32, weight: f32, body: u32) {
         push_varint(&mut self.bytes, id);
         let twice = weight * 2.0;
-        if (0.0..(1u32 << 24) as f32).contains(&twice) && twice.fract() == 0.0 {
-            push_varint(&mut self.bytes, (twice as u32) << 1);
+        // `twice` is whole and in [0, 2^24) exactly when converting it to
+        // an integer and back gives it again (the conversion saturates, and
+        // sends NaN to 0); no call to `fract`.
+        let whole = twice as u32;
+        if whole < 1 << 24 && whole as f32 == twice {
+            push_varint(&mut self.bytes, whole << 1);
         } else {
             push_varint(&mut self.bytes, 1);
             self.bytes
@@ -1308,7 +1324,15 @@ fn push_varint(bytes: &mut Vec<u8>, mut value: u32) {
     bytes.push(value as u8);
 }
 
+#[inline]
 fn read_varint(bytes: &[u8], at: &mut usize) -> u32 {
+    // Most values (weights, counts, many id gaps) fit one byte.
+    if let Some(&byte) = bytes.get(*at) {
+        if byte < 0x80 {
+            *at += 1;
+            return u32::from(byte);
+        }
+    }
     let mut value = 0u32;
     let mut shift = 0;
     while let Some(&byte) = bytes.get(*at) {
@@ -1580,31 +1604,39 @@ impl Chunk {
     }
 }
 
+fn text<T: Borrow<str>>(form: &T) -> &str {
+    form.borrow()
+}
+
+/// One chunk's (id, form, count) sorted by id and form, the counts of the
+/// same form of the same id summed (it may come from two languages'
+/// caches), as [`best_forms`] takes them.
+fn summed_by_text<T: Borrow<str>>(mut forms: Vec<(u32, T, u32)>) -> Vec<(u32, T, u32)> {
+    forms.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(text(&a.1).cmp(text(&b.1))));
+    let mut summed: Vec<(u32, T, u32)> = Vec::with_capacity(forms.len());
+    for (id, form, count) in forms {
+        match summed.last_mut() {
+            Some(last) if last.0 == id && text(&last.1) == text(&form) => last.2 += count,
+            _ => summed.push((id, form, count)),
+        }
+    }
+    summed
+}
+
 /// The most frequent form of every id (by final id), from each chunk's
-/// (provisional id, form, count): as when every chunk kept a vocabulary of
-/// its own, each chunk first picks its most frequent form of each id, and
-/// the forms picked are then summed over chunks (ties: the smaller form).
+/// (provisional id, form, count), grouped by id with each form of an id
+/// once: as when every chunk kept a vocabulary of its own, each chunk first
+/// picks its most frequent form of each id, and the forms picked are then
+/// summed over chunks (ties: the smaller form).
 fn best_forms<T: Borrow<str> + Clone + Send>(
     chunks: Vec<Vec<(u32, T, u32)>>,
     final_ids: &[u32],
     n_ids: usize,
 ) -> Vec<Option<T>> {
-    fn text<T: Borrow<str>>(form: &T) -> &str {
-        form.borrow()
-    }
     let better = |a: &(T, u32), b: &(T, u32)| a.1.cmp(&b.1).then(text(&b.0).cmp(text(&a.0)));
     let chunk_best: Vec<Vec<(u32, T, u32)>> = chunks
         .into_par_iter()
-        .map(|mut forms| {
-            // The same form may come from two languages' caches: summed.
-            forms.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(text(&a.1).cmp(text(&b.1))));
-            let mut summed: Vec<(u32, T, u32)> = Vec::with_capacity(forms.len());
-            for (id, form, count) in forms {
-                match summed.last_mut() {
-                    Some(last) if last.0 == id && text(&last.1) == text(&form) => last.2 += count,
-                    _ => summed.push((id, form, count)),
-                }
-            }
+        .map(|summed| {
             summed
                 .chunk_by(|a, b| a.0 == b.0)
                 .filter_map(|group| {
@@ -1690,8 +1722,9 @@ impl TermFrequency {
         // Doubling is exact, so `twice` is whole exactly when `count` is a
         // multiple of ½, and then `twice * 0.5` is `count` again.
         let twice = count * 2.0;
-        if twice.fract() == 0.0 && (0.0..self.halves.len() as f32).contains(&twice) {
-            self.halves[twice as usize]
+        let whole = twice as usize;
+        if whole as f32 == twice && whole < self.halves.len() {
+            self.halves[whole]
         } else {
             1.0 + count.ln()
         }
