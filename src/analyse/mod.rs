@@ -311,22 +311,70 @@ fn run_with(
         }
     }
     let excluded: Vec<bool> = duplicate_of.iter().map(Option::is_some).collect();
-    let (threads, thread_of) = threads::find(
-        corpus,
-        &timestamps,
-        &features,
-        &candidates,
-        &excluded,
-        settings,
+    // Threads (a union-find, mostly one step after the other) and the
+    // related lists read the same scored candidates and neither needs the
+    // other: the threads take one core while the lists take the others.
+    let ((threads, thread_of), related_lists) = rayon::join(
+        || {
+            threads::find(
+                corpus,
+                &timestamps,
+                &features,
+                &candidates,
+                &excluded,
+                settings,
+            )
+        },
+        || {
+            related_lists(
+                corpus,
+                settings,
+                &features,
+                &candidates,
+                &duplicate_of,
+                &excluded,
+                &order,
+            )
+        },
     );
-    lap("threads");
 
-    // Choosing and explaining related stories is independent per article;
-    // the results come back in corpus order, so they do not depend on
-    // threads, nor on the order that keeps the vectors read in cache.
-    let related_lists: Vec<Vec<Related>> = related::map_in_order(
-        &order,
-        || related::ReasonFinder::new(&features),
+    let articles = topics
+        .into_iter()
+        .zip(related_lists)
+        .enumerate()
+        .map(|(article_idx, (topics, related))| {
+            let kept = duplicate_of[article_idx];
+            ArticleAnalysis {
+                topics,
+                related,
+                // A copy follows the story of its kept article.
+                thread_idx: thread_of[kept.unwrap_or(article_idx)],
+                duplicate_of: kept,
+                duplicates: std::mem::take(&mut copies[article_idx]),
+            }
+        })
+        .collect();
+    lap("threads + related lists + reasons");
+    Analysis { articles, threads }
+}
+
+/// The related stories of every article, in corpus order: its scored
+/// candidates past the filters, best first, with their reasons. Choosing
+/// and explaining related stories is independent per article; the results
+/// come back in corpus order, so they do not depend on threads, nor on the
+/// order that keeps the vectors read in cache.
+fn related_lists(
+    corpus: &Corpus,
+    settings: &crate::config::RelatedConfig,
+    features: &features::Features,
+    candidates: &[Vec<related::Candidate>],
+    duplicate_of: &[Option<usize>],
+    excluded: &[bool],
+    order: &[u32],
+) -> Vec<Vec<Related>> {
+    related::map_in_order(
+        order,
+        || related::ReasonFinder::new(features),
         |finder, article_idx| {
             let list = &candidates[article_idx];
             let kept = duplicate_of[article_idx].unwrap_or(article_idx);
@@ -391,26 +439,7 @@ fn run_with(
                 })
                 .collect()
         },
-    );
-
-    let articles = topics
-        .into_iter()
-        .zip(related_lists)
-        .enumerate()
-        .map(|(article_idx, (topics, related))| {
-            let kept = duplicate_of[article_idx];
-            ArticleAnalysis {
-                topics,
-                related,
-                // A copy follows the story of its kept article.
-                thread_idx: thread_of[kept.unwrap_or(article_idx)],
-                duplicate_of: kept,
-                duplicates: std::mem::take(&mut copies[article_idx]),
-            }
-        })
-        .collect();
-    lap("related lists + reasons");
-    Analysis { articles, threads }
+    )
 }
 
 /// The score of two articles, part by part, with what they share: what
