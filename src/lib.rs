@@ -409,8 +409,9 @@ const HELD_BODIES_BYTES: usize = 64 << 20;
 
 /// Builds the site into its output folder.
 ///
-/// Pages are written batch by batch as they are rendered (the `render`
-/// timing is rendering alone, `write` the writing and the swap), so a large
+/// Each page is written by the thread that rendered it as soon as it is
+/// rendered (the `render` timing includes writing the pages, `write` is the
+/// static files, the links to unchanged files and the swap), so a large
 /// site is never held in memory whole. Errs with every problem found; on
 /// error the previous output is left exactly as it was.
 pub fn build(options: &BuildOptions) -> Result<Report, Error> {
@@ -439,7 +440,7 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         None
     };
     // Beyond the first `HELD_BODIES_BYTES` of article files, the bodies are
-    // made again from the files batch by batch as the pages are rendered,
+    // made again from the files as their pages are rendered,
     // so a large site's corpus does not hold them through the analysis.
     let bodies = content::Bodies::HeldUpTo(HELD_BODIES_BYTES);
     // The writer is made while the analysis runs (see `writer_ahead`).
@@ -503,8 +504,8 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         Ok(put) => put,
         // Dropping the writer puts its staging folder aside: the output is
         // untouched.
-        Err(render::BatchError::Templates(problems)) => return Err(prepared.fail(problems)),
-        Err(render::BatchError::Sink(err)) => return Err(err),
+        Err(render::SiteError::Templates(problems)) => return Err(prepared.fail(problems)),
+        Err(render::SiteError::Sink(err)) => return Err(err),
     };
     writer.absorb(put.into_iter().flatten());
     let (n_articles, n_topics, n_days) = (
@@ -519,7 +520,11 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     // thousands of allocations (~60 ms of freeing at 10k): freed on a
     // thread of their own, so that neither the rest of the build nor the
     // command's exit waits for them.
-    std::thread::spawn(move || drop(prepared));
+    // Should no thread be had, they are freed here instead (the closure,
+    // and so `prepared`, comes back inside the error).
+    if let Err(err) = std::thread::Builder::new().spawn(move || drop(prepared)) {
+        drop(err);
+    }
     laps.lap("render");
     options.progress.stage("write");
     let (stats, written) = writer.finish_recorded()?;

@@ -143,8 +143,9 @@ pub fn write(out: &Path, pages: &[Page], static_dir: &Path) -> Result<WriteStats
     writer.finish()
 }
 
-/// Writes a site batch by batch as it is rendered, so a large site never
-/// holds every page in memory, and swaps it in when [`Writer::finish`]es.
+/// Writes a site page by page as it is rendered, from every rendering
+/// thread ([`Writer::put`]), so a large site never holds every page in
+/// memory, and swaps it in when [`Writer::finish`]es.
 ///
 /// Each page is compared with the file of the same path in the current
 /// output: by hash when the file is still the one the last build recorded
@@ -264,13 +265,20 @@ impl Writer {
             if !is_safe_relative(&page) {
                 continue;
             }
-            if !self.made_folders.contains(folder) {
-                if fs::create_dir_all(self.staging.join(folder)).is_err() {
-                    continue;
-                }
-                self.made_folders.insert(folder.to_path_buf());
+            if !self.made_folders.contains(folder)
+                && fs::create_dir_all(self.staging.join(folder)).is_err()
+            {
+                continue;
             }
+            // A folder is only recorded with a file in it, so the end of
+            // the build can tell from the filled files alone whether
+            // anything is left to remove (a folder whose file could not be
+            // made here is made again, or reported, when its page is
+            // written).
             if fs::File::create_new(self.staging.join(&page)).is_ok() {
+                if !self.made_folders.contains(folder) {
+                    self.made_folders.insert(folder.to_path_buf());
+                }
                 self.made_files.insert(page);
             }
         }
@@ -280,6 +288,11 @@ impl Writer {
     /// writes the changed ones into the staging folder, on every core
     /// ([`Writer::put`], then [`Writer::absorb`]).
     pub fn add(&mut self, pages: &[Page]) -> Result<(), Error> {
+        // Checked in order first, so the path named is the first unsafe
+        // one whatever the threads' timing.
+        for page in pages {
+            refuse_unsafe(&page.path)?;
+        }
         let put: Vec<Option<Put>> = pages
             .par_iter()
             .map(|page| self.put(&page.path, &page.bytes))
@@ -457,7 +470,7 @@ impl Writer {
         if recycled {
             remove_others(&self.staging, &self.files)?;
         }
-        self.remove_unused_folders();
+        self.remove_unused_ahead();
         self.swap()?;
         self.finished = true;
         Ok((stats, std::mem::take(&mut self.files)))
@@ -466,8 +479,10 @@ impl Writer {
     /// Removes the files made ahead ([`Writer::make_ahead`]) that no page
     /// filled, then the folders made ahead that no file went into, and the
     /// folders above them left empty.
-    fn remove_unused_folders(&self) {
-        // Every folder made ahead holds a file made ahead.
+    fn remove_unused_ahead(&self) {
+        // Every folder made ahead holds a file made ahead (`make_ahead`
+        // keeps no folder it made no file in), so when every file was
+        // filled there is nothing to remove.
         if self.made_folders.is_empty()
             || self.n_filled.load(Ordering::Relaxed) == self.made_files.len()
         {
@@ -535,7 +550,12 @@ fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<fs::Metadata> {
 /// Writes `bytes` into the existing empty file at `target` and returns its
 /// metadata.
 fn fill_file(target: &Path, bytes: &[u8]) -> std::io::Result<fs::Metadata> {
-    let mut file = fs::OpenOptions::new().write(true).open(target)?;
+    // Truncated all the same: the file is new and empty, but should two
+    // pages ever share a path, the second must not keep the first's tail.
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(target)?;
     file.write_all(bytes)?;
     file.metadata()
 }
@@ -619,9 +639,14 @@ fn clear_ancestors(staging: &Path, target: &Path) -> Result<(), Error> {
     for part in relative.components() {
         path.push(part);
         match fs::symlink_metadata(&path) {
-            Ok(meta) if !meta.is_dir() => {
-                fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-            }
+            Ok(meta) if !meta.is_dir() => match fs::remove_file(&path) {
+                // Pages are written from several threads: another one
+                // under the same folder may have removed the file first.
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io(&path, e));
+                }
+                _ => {}
+            },
             _ => {}
         }
     }

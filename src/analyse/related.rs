@@ -361,20 +361,56 @@ impl MutualParts {
     /// The slots of the pairs in `found`, in passes that each run in
     /// parallel.
     fn new(found: &[Vec<u32>]) -> Self {
+        Self::scanning_up_to(found, 64)
+    }
+
+    /// [`MutualParts::new`], scanning the found lists for mirrors when none
+    /// is longer than `scan_up_to`, else looking them up in sorted copies.
+    fn scanning_up_to(found: &[Vec<u32>], scan_up_to: usize) -> Self {
         const NONE: u32 = u32::MAX;
         // Per entry of each found list: where the other article's list has
-        // this one, if it does (a scan of a few dozen ids, no sorted copy).
+        // this one, if it does. Lists of the default length (a few dozen
+        // ids) are scanned, which beats making sorted copies; a large
+        // `related.count` makes them long enough for the scans to grow
+        // quadratic, so then each list is looked up in a sorted copy.
+        let sorted: Option<Vec<Vec<(u32, u32)>>> =
+            (found.iter().any(|list| list.len() > scan_up_to)).then(|| {
+                found
+                    .par_iter()
+                    .map(|list| {
+                        let mut pairs: Vec<(u32, u32)> = list
+                            .iter()
+                            .zip(0u32..)
+                            .map(|(&id, pos)| (id, pos))
+                            .collect();
+                        pairs.sort_unstable();
+                        pairs
+                    })
+                    .collect()
+            });
+        let position_in = |b: usize, a: usize| -> Option<u32> {
+            match &sorted {
+                None => found
+                    .get(b)?
+                    .iter()
+                    .position(|&x| x as usize == a)
+                    .map(|pos| pos as u32),
+                Some(sorted) => {
+                    let theirs = sorted.get(b)?;
+                    let at = theirs.partition_point(|&(id, _)| (id as usize) < a);
+                    theirs
+                        .get(at)
+                        .filter(|&&(id, _)| id as usize == a)
+                        .map(|&(_, pos)| pos)
+                }
+            }
+        };
         let mirror: Vec<Vec<u32>> = found
             .par_iter()
             .enumerate()
             .map(|(a, list)| {
                 list.iter()
-                    .map(|&b| {
-                        found
-                            .get(b as usize)
-                            .and_then(|theirs| theirs.iter().position(|&x| x as usize == a))
-                            .map_or(NONE, |pos| pos as u32)
-                    })
+                    .map(|&b| position_in(b as usize, a).unwrap_or(NONE))
                     .collect()
             })
             .collect();
@@ -1464,6 +1500,27 @@ mod tests {
             })
             .collect();
         build(&docs, &[], &Weighting::default())
+    }
+
+    proptest! {
+        /// A large `related.count` makes the found lists long enough for
+        /// the sorted lookup of mirrors: it must number the pairs exactly
+        /// as the scans do.
+        #[test]
+        fn sorted_and_scanned_mirrors_give_the_same_slots(
+            lists in proptest::collection::vec(
+                proptest::collection::btree_set(0u32..40, 0..12), 1..40)
+        ) {
+            let found: Vec<Vec<u32>> = lists
+                .iter()
+                .enumerate()
+                .map(|(a, set)| set.iter().copied().filter(|&b| b as usize != a).rev().collect())
+                .collect();
+            let scanned = MutualParts::scanning_up_to(&found, usize::MAX);
+            let sorted = MutualParts::scanning_up_to(&found, 0);
+            prop_assert_eq!(&scanned.slots, &sorted.slots);
+            prop_assert_eq!(scanned.values.len(), sorted.values.len());
+        }
     }
 
     #[test]

@@ -169,7 +169,7 @@ pub fn site(
 
 /// Why [`site_each`] stopped.
 #[derive(Debug)]
-pub enum BatchError<E> {
+pub enum SiteError<E> {
     /// Templates failed: one diagnostic per distinct problem, after trying
     /// every page.
     Templates(Vec<Diagnostic>),
@@ -201,7 +201,7 @@ pub fn site_each<T: Send, E: Send>(
     theme: &Theme,
     options: &RenderOptions,
     sink: impl Fn(Page) -> Result<T, E> + Sync,
-) -> Result<Vec<T>, BatchError<E>> {
+) -> Result<Vec<T>, SiteError<E>> {
     let renderer = Renderer::new(data, theme, options);
     let jobs = renderer.jobs();
     let failed = AtomicBool::new(false);
@@ -237,14 +237,14 @@ pub fn site_each<T: Send, E: Send>(
             Step::Failed(failure) => {
                 problems.insert(diagnostic(theme, failure));
             }
-            Step::Refused(err) => return Err(BatchError::Sink(err)),
+            Step::Refused(err) => return Err(SiteError::Sink(err)),
             Step::Skipped => {}
         }
     }
     if problems.is_empty() {
         Ok(sunk)
     } else {
-        Err(BatchError::Templates(problems.into_iter().collect()))
+        Err(SiteError::Templates(problems.into_iter().collect()))
     }
 }
 
