@@ -192,7 +192,7 @@ enum Step<T, E> {
 /// that it is written and dropped at once: every core renders and writes
 /// (the file system's work of one page overlaps the rendering of the
 /// next), and about one page per core is in memory. Returns what `sink`
-/// returned, in no particular order. After a template failure `sink` is
+/// returned, in job order. After a template failure `sink` is
 /// no longer called, but the remaining pages are still tried so that
 /// every problem is reported at once; after a sink error nothing more is
 /// rendered.
@@ -231,20 +231,29 @@ pub fn site_each<T: Send, E: Send>(
     let mut sunk = Vec::with_capacity(steps.len());
     // Ten thousand article pages failing on one typo are one problem.
     let mut problems: BTreeSet<Diagnostic> = BTreeSet::new();
+    let mut first_refusal = None;
     for step in steps {
         match step {
             Step::Sunk(value) => sunk.push(value),
             Step::Failed(failure) => {
                 problems.insert(diagnostic(theme, failure));
             }
-            Step::Refused(err) => return Err(SiteError::Sink(err)),
+            Step::Refused(err) => {
+                first_refusal.get_or_insert(err);
+            }
             Step::Skipped => {}
         }
     }
-    if problems.is_empty() {
-        Ok(sunk)
-    } else {
+    // Which of the two stopped the other depends on the threads' timing,
+    // so the template problems, which the user can fix, come first; else
+    // the sink's error of the earliest page (in job order) among those
+    // tried.
+    if !problems.is_empty() {
         Err(SiteError::Templates(problems.into_iter().collect()))
+    } else if let Some(err) = first_refusal {
+        Err(SiteError::Sink(err))
+    } else {
+        Ok(sunk)
     }
 }
 
