@@ -6,6 +6,7 @@
 mod browser;
 mod build;
 mod errors;
+mod inspect;
 mod links;
 mod props;
 mod seeds;
