@@ -141,27 +141,96 @@ pub fn count(
     weighting: &Weighting,
 ) -> Counted {
     let all: Vec<&Document<'_>> = documents.iter().chain(background.iter()).collect();
+    count_chunks(all.len(), documents.len(), weighting, |shared, pool| {
+        all.par_chunks(CHUNK_SIZE)
+            .enumerate()
+            .map(|(chunk_idx, docs)| read_chunk(docs, chunk_idx, weighting, shared, pool))
+            .collect()
+    })
+}
+
+/// A document whose body text [`count_taking_texts`] takes over.
+#[derive(Debug, Clone)]
+pub struct OwnedText<'a> {
+    /// The headline.
+    pub title: &'a str,
+    /// The body as plain text, paragraphs separated by blank lines.
+    pub text: String,
+    /// Language code (`en`, `fr`, …) choosing stop words and stemmer.
+    pub lang: &'a str,
+}
+
+/// [`count`] of `documents` (no background), freeing each chunk's texts as
+/// soon as the chunk is read: the texts' memory is given back while the
+/// counts grow, instead of both being held until the last chunk is read
+/// (on a large site, the peak of the analysis). The same counts as
+/// [`count`].
+pub fn count_taking_texts(documents: Vec<OwnedText<'_>>, weighting: &Weighting) -> Counted {
+    let n_documents = documents.len();
+    let mut chunks: Vec<Vec<OwnedText<'_>>> = Vec::with_capacity(n_documents.div_ceil(CHUNK_SIZE));
+    let mut documents = documents.into_iter();
+    loop {
+        let chunk: Vec<OwnedText<'_>> = documents.by_ref().take(CHUNK_SIZE).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    count_chunks(n_documents, n_documents, weighting, |shared, pool| {
+        chunks
+            .into_par_iter()
+            .enumerate()
+            .map(|(chunk_idx, owned)| {
+                let docs: Vec<Document<'_>> = owned
+                    .iter()
+                    .map(|document| Document {
+                        title: document.title,
+                        text: &document.text,
+                        lang: document.lang,
+                    })
+                    .collect();
+                let docs: Vec<&Document<'_>> = docs.iter().collect();
+                read_chunk(&docs, chunk_idx, weighting, shared, pool)
+                // `owned`, the chunk's texts, is freed here.
+            })
+            .collect()
+    })
+}
+
+/// Reads chunk `chunk_idx` of a run with a worker from `pool`.
+fn read_chunk(
+    documents: &[&Document<'_>],
+    chunk_idx: usize,
+    weighting: &Weighting,
+    shared: &SharedWords,
+    pool: &Mutex<Vec<Worker>>,
+) -> Chunk {
+    let mut worker = lock(pool).pop().unwrap_or_default();
+    let chunk = Chunk::process(
+        documents,
+        chunk_idx * CHUNK_SIZE,
+        weighting,
+        shared,
+        &mut worker,
+    );
+    lock(pool).push(worker);
+    chunk
+}
+
+/// The counts of `n_documents` documents (the first `n_own` get vectors),
+/// whose chunks `read_all` reads in order with [`read_chunk`].
+fn count_chunks(
+    n_documents: usize,
+    n_own: usize,
+    weighting: &Weighting,
+    read_all: impl FnOnce(&SharedWords, &Mutex<Vec<Worker>>) -> Vec<Chunk>,
+) -> Counted {
     let shared = SharedWords::new(weighting.stemming);
     // Each thread takes a worker (word caches, counting arrays) for a chunk
     // and gives it back after, so a spelling is looked up in the shared
     // tables once per thread rather than once per chunk.
-    let pool: Mutex<Vec<Worker<'_>>> = Mutex::default();
-    let mut chunks: Vec<Chunk> = all
-        .par_chunks(CHUNK_SIZE)
-        .enumerate()
-        .map(|(chunk_idx, docs)| {
-            let mut worker = lock(&pool).pop().unwrap_or_default();
-            let chunk = Chunk::process(
-                docs,
-                chunk_idx * CHUNK_SIZE,
-                weighting,
-                &shared,
-                &mut worker,
-            );
-            lock(&pool).push(worker);
-            chunk
-        })
-        .collect();
+    let pool: Mutex<Vec<Worker>> = Mutex::default();
+    let mut chunks = read_all(&shared, &pool);
     let workers = pool.into_inner().unwrap_or_else(PoisonError::into_inner);
     let RunTexts {
         words,
@@ -243,8 +312,8 @@ pub fn count(
         entity_labels,
         term_df,
         entity_df,
-        n_documents: all.len(),
-        n_own: documents.len(),
+        n_documents,
+        n_own,
         weighting: weighting.clone(),
     }
 }
@@ -974,12 +1043,15 @@ impl RecentWords {
 /// an entity written the same way is read once. Caches go from chunk to
 /// chunk (see [`build_with_bodies`]); what they hold does not depend on which chunks a
 /// thread read before, only how soon they fill up.
-struct WordCache<'a> {
+///
+/// It borrows nothing from the texts (long spellings are copied), so a
+/// chunk's texts can be freed as soon as it is read ([`count_taking_texts`]).
+struct WordCache {
     tools: &'static LanguageTools,
     language: u8,
     packed_ids: FastMap<PackedWord, u32>,
     recent: RecentWords,
-    long_ids: FastMap<&'a str, u32>,
+    long_ids: FastMap<Box<str>, u32>,
     written: Vec<WrittenWord>,
     /// Run-wide normalised id → index in `normalised`.
     normalised_ids: FastMap<u32, u32>,
@@ -991,7 +1063,7 @@ struct WordCache<'a> {
     counted_spans: Vec<u32>,
 }
 
-impl<'a> WordCache<'a> {
+impl WordCache {
     fn new(tools: &'static LanguageTools, language: u8) -> Self {
         Self {
             tools,
@@ -1024,8 +1096,8 @@ impl<'a> WordCache<'a> {
     /// it.
     fn written_id(
         &mut self,
-        text: &'a str,
-        word: &Word<'a>,
+        text: &str,
+        word: &Word<'_>,
         shared: &SharedWords,
         buffer: &mut String,
     ) -> u32 {
@@ -1078,7 +1150,7 @@ impl<'a> WordCache<'a> {
                 self.recent.put(packed, hash, id);
                 self.packed_ids.insert(packed, id)
             }
-            None => self.long_ids.insert(word, id),
+            None => self.long_ids.insert(word.into(), id),
         };
         id
     }
@@ -1101,7 +1173,7 @@ impl<'a> WordCache<'a> {
     /// ids), adding it, its entity and its alias on first sight.
     fn span(
         &mut self,
-        words: &[Word<'a>],
+        words: &[Word<'_>],
         ids: &[u32],
         shared: &SharedWords,
         entity_alias: f32,
@@ -1156,21 +1228,21 @@ impl<'a> WordCache<'a> {
 
 /// Entity detection's questions about one body, answered from the thread's
 /// word cache and the marks its words left for this document.
-struct CachedFacts<'c, 'a> {
-    cache: &'c WordCache<'a>,
+struct CachedFacts<'c> {
+    cache: &'c WordCache,
     /// The written-word id of each body word, by position.
     ids: &'c [u32],
     /// This document's stamp.
     stamp: u32,
 }
 
-impl CachedFacts<'_, '_> {
+impl CachedFacts<'_> {
     fn written(&self, position: usize) -> Option<&WrittenWord> {
         self.cache.written.get(*self.ids.get(position)? as usize)
     }
 }
 
-impl WordFacts for CachedFacts<'_, '_> {
+impl WordFacts for CachedFacts<'_> {
     fn is_capitalised(&mut self, position: usize) -> bool {
         self.written(position).is_some_and(|w| w.starts_uppercase)
     }
@@ -1380,8 +1452,8 @@ impl BodyStems {
 /// What a thread keeps from chunk to chunk: its word caches, its counting
 /// arrays and the document frequencies of the documents it read.
 #[derive(Default)]
-struct Worker<'a> {
-    caches: Caches<'a>,
+struct Worker {
+    caches: Caches,
     terms: DenseCounts,
     entities: DenseCounts,
     /// Documents per provisional term id.
@@ -1408,7 +1480,7 @@ struct Chunk {
 
 /// Word caches per language: the same spelling may be a stop word in one
 /// language and a content word in another.
-type Caches<'a> = BTreeMap<&'static str, WordCache<'a>>;
+type Caches = BTreeMap<&'static str, WordCache>;
 
 impl Chunk {
     /// Reads `documents`, the first of which is document `first` of the run,
@@ -1418,7 +1490,7 @@ impl Chunk {
         first: usize,
         weighting: &Weighting,
         shared: &SharedWords,
-        worker: &mut Worker<'a>,
+        worker: &mut Worker,
     ) -> Chunk {
         let Worker {
             caches,
@@ -1878,6 +1950,66 @@ mod tests {
         let first = build(&docs[..3], &docs[3..], &Weighting::default());
         assert_eq!(all.term_labels, first.term_labels);
         assert_eq!(all.vectors[..3], first.vectors[..]);
+    }
+
+    #[test]
+    fn freeing_texts_chunk_by_chunk_counts_the_same() {
+        // Several chunks, two languages, entities and words too long to
+        // pack (which the word caches copy now that texts go early).
+        let texts: Vec<String> = (0..CHUNK_SIZE * 2 + 7)
+            .map(|i| {
+                format!(
+                    "Captain Ahab{} sailed from harbour number{}. The \
+                     internationalisation{} of Vladimir Putin's \
+                     counterrevolutionaries{} continued.\n\nMore{i} later.",
+                    i % 5,
+                    i % 13,
+                    i % 3,
+                    i % 7
+                )
+            })
+            .collect();
+        let langs = ["en", "fr"];
+        let docs: Vec<Document<'_>> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Document {
+                title: "News of the harbour",
+                text,
+                lang: langs[i % 2],
+            })
+            .collect();
+        let weighting = Weighting::default();
+        let (borrowed, borrowed_bodies) = count(&docs, &[], &weighting).weigh(true);
+        let owned = docs
+            .iter()
+            .map(|document| OwnedText {
+                title: document.title,
+                text: document.text.to_owned(),
+                lang: document.lang,
+            })
+            .collect();
+        let (taken, taken_bodies) = count_taking_texts(owned, &weighting).weigh(true);
+        assert_eq!(borrowed.term_labels, taken.term_labels);
+        assert_eq!(borrowed.vectors, taken.vectors);
+        assert_eq!(borrowed.entity_labels, taken.entity_labels);
+        assert_eq!(borrowed.entity_vectors, taken.entity_vectors);
+        assert_eq!(borrowed.word_counts, taken.word_counts);
+        assert_eq!(
+            borrowed.term_document_frequency,
+            taken.term_document_frequency
+        );
+        for idx in 0..docs.len() {
+            assert_eq!(borrowed_bodies.counts(idx), taken_bodies.counts(idx));
+        }
+        assert!(borrowed
+            .term_labels
+            .iter()
+            .any(|label| label.starts_with("counterrevolution")));
+        assert!(borrowed
+            .entity_labels
+            .iter()
+            .any(|label| label == "Vladimir Putin"));
     }
 
     #[test]

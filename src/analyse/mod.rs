@@ -189,8 +189,9 @@ impl Model {
     }
 }
 
-/// The text of every article, for the features pass of [`read_texts`]: the
-/// only place analysis reads `Article::text`.
+/// The text of every article, for the features pass of [`read_texts`]: with
+/// [`read_and_drop_texts`], which takes the texts, the only places analysis
+/// reads `Article::text`.
 fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
     corpus
         .articles
@@ -206,8 +207,8 @@ fn documents(corpus: &Corpus) -> Vec<features::Document<'_>> {
 /// What analysis reads from the article texts, which nothing after it
 /// does: the vectors, and the body stems near-duplicate detection compares.
 /// A build computes it with [`read_and_drop_texts`], which frees the texts
-/// ([`Corpus::drop_texts`], about a third of a loaded corpus) once their
-/// words are counted, and finishes with [`finish`].
+/// (about a third of a loaded corpus) chunk by chunk as their words are
+/// counted, and finishes with [`finish`].
 #[derive(Debug, Clone)]
 pub struct TextSignals {
     features: features::Features,
@@ -222,13 +223,24 @@ pub fn read_texts(corpus: &Corpus) -> TextSignals {
     TextSignals { features, bodies }
 }
 
-/// [`read_texts`], freeing the corpus's texts ([`Corpus::drop_texts`]) as
-/// soon as their words are counted, before the vectors are made from the
-/// counts: the texts and the vectors are then never held at once, which on
-/// a large site lowers the peak memory of the analysis.
+/// [`read_texts`], emptying the corpus's texts ([`Corpus::take_texts`]) and
+/// freeing each chunk of them as soon as its words are counted
+/// ([`features::count_taking_texts`]): the texts' memory is given back while
+/// the counts grow, and the texts and the vectors are never held at once,
+/// which on a large site lowers the peak memory of the analysis.
 pub fn read_and_drop_texts(corpus: &mut Corpus) -> TextSignals {
-    let counted = features::count(&documents(corpus), &[], &features::Weighting::default());
-    corpus.drop_texts();
+    let texts = corpus.take_texts();
+    let documents = corpus
+        .articles
+        .iter()
+        .zip(texts)
+        .map(|(article, text)| features::OwnedText {
+            title: &article.title,
+            text,
+            lang: &article.lang,
+        })
+        .collect();
+    let counted = features::count_taking_texts(documents, &features::Weighting::default());
     let (features, bodies) = counted.weigh(true);
     TextSignals { features, bodies }
 }

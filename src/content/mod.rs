@@ -92,8 +92,9 @@ pub struct Article {
     #[serde(skip)]
     pub body_file: Option<BodyFile>,
     /// The body as plain text, paragraphs separated by a blank line;
-    /// boilerplate already removed. Analysis reads this; a build empties
-    /// it after the analysis ([`Corpus::drop_texts`]).
+    /// boilerplate already removed. Analysis reads this; a build takes it
+    /// out as the analysis starts and frees it as it is read
+    /// ([`Corpus::take_texts`]).
     pub text: String,
     /// Words in `text`.
     pub word_count: usize,
@@ -175,13 +176,22 @@ impl Corpus {
     /// Empties every article's `text`, the plain text that only the
     /// analysis reads, and gives its memory back.
     ///
-    /// A build calls this once the analysis is done, so the render stage
+    /// `serve` calls this once the analysis is done, so the model it keeps
     /// does not hold every body twice (as HTML and as plain text: on a
-    /// large site the texts are a third of the corpus's memory).
+    /// large site the texts are a third of the corpus's memory); a build
+    /// frees them earlier, as it reads them ([`Corpus::take_texts`]).
     pub fn drop_texts(&mut self) {
-        for article in &mut self.articles {
-            article.text = String::new();
-        }
+        drop(self.take_texts());
+    }
+
+    /// Moves every article's `text` out (leaving it empty, as
+    /// [`Corpus::drop_texts`] does), in article order, so the analysis can
+    /// free each text as soon as it has read it.
+    pub fn take_texts(&mut self) -> Vec<String> {
+        self.articles
+            .iter_mut()
+            .map(|article| std::mem::take(&mut article.text))
+            .collect()
     }
 }
 
