@@ -9,7 +9,7 @@
 //! the same topic but with nothing in common are never related. Every part
 //! is in [0, 1] and symmetric in the two articles.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -350,24 +350,33 @@ const NOT_YET: u64 = u64::MAX;
 /// both sum over the shared ids in id order), so which side comes first
 /// changes the work done, never the result.
 struct MutualParts {
-    /// Per article, parallel to its found list: the pair's slot in
-    /// `values`, or `u32::MAX` when the other article did not find this one.
-    slots: Vec<Vec<u32>>,
+    /// Where each article's entries start in `slots`: entry `pos` of
+    /// article `a`'s found list is `slots[starts[a] + pos]` (one flat array
+    /// instead of a vector per article).
+    starts: Vec<usize>,
+    /// Per entry of every found list: the pair's slot in `values`, or
+    /// `NO_SLOT` when the other article did not find this one. Atomic only
+    /// so that both entries of a pair can be written from either side's
+    /// thread while it is filled.
+    slots: Vec<AtomicU32>,
     /// Per slot: the text and entity parts' bits, `NOT_YET` until computed.
     values: Vec<[AtomicU64; 2]>,
 }
 
+/// A found-list entry whose pair has no [`MutualParts`] slot.
+const NO_SLOT: u32 = u32::MAX;
+
 impl MutualParts {
-    /// The slots of the pairs in `found`, in passes that each run in
-    /// parallel.
-    fn new(found: &[Vec<u32>]) -> Self {
-        Self::scanning_up_to(found, 64)
+    /// The slots of the pairs in `found`, filled visiting the articles in
+    /// `order` (their [`locality_order`], so that the lists scanned for
+    /// mirrors are mostly in cache).
+    fn new(found: &[Vec<u32>], order: &[u32]) -> Self {
+        Self::scanning_up_to(found, order, 64)
     }
 
     /// [`MutualParts::new`], scanning the found lists for mirrors when none
     /// is longer than `scan_up_to`, else looking them up in sorted copies.
-    fn scanning_up_to(found: &[Vec<u32>], scan_up_to: usize) -> Self {
-        const NONE: u32 = u32::MAX;
+    fn scanning_up_to(found: &[Vec<u32>], order: &[u32], scan_up_to: usize) -> Self {
         // Per entry of each found list: where the other article's list has
         // this one, if it does. Lists of the default length (a few dozen
         // ids) are scanned, which beats making sorted copies; a large
@@ -405,78 +414,70 @@ impl MutualParts {
                 }
             }
         };
-        let mirror: Vec<Vec<u32>> = found
-            .par_iter()
-            .enumerate()
-            .map(|(a, list)| {
-                list.iter()
-                    .map(|&b| position_in(b as usize, a).unwrap_or(NONE))
-                    .collect()
-            })
-            .collect();
-        // A pair's slot is numbered from the side of its smaller index:
-        // that side's pairs take consecutive slots from its base.
-        let owns = |a: usize, b: u32, theirs: u32| b as usize > a && theirs != NONE;
-        let counts: Vec<u32> = found
-            .par_iter()
-            .zip(&mirror)
-            .enumerate()
-            .map(|(a, (list, mirror))| {
-                list.iter()
-                    .zip(mirror)
-                    .filter(|&(&b, &theirs)| owns(a, b, theirs))
-                    .count() as u32
-            })
-            .collect();
-        let mut bases = Vec::with_capacity(counts.len());
-        let mut n_slots = 0u32;
-        for count in counts {
-            bases.push(n_slots);
-            n_slots += count;
+        let mut starts = Vec::with_capacity(found.len() + 1);
+        let mut n_entries = 0;
+        starts.push(0);
+        for list in found {
+            n_entries += list.len();
+            starts.push(n_entries);
         }
-        let owned: Vec<Vec<u32>> = found
-            .par_iter()
-            .zip(&mirror)
-            .enumerate()
-            .map(|(a, (list, mirror))| {
-                let mut next = bases[a];
-                list.iter()
-                    .zip(mirror)
-                    .map(|(&b, &theirs)| {
-                        if owns(a, b, theirs) {
-                            next += 1;
-                            next - 1
-                        } else {
-                            NONE
-                        }
-                    })
-                    .collect()
-            })
+        let slots: Vec<AtomicU32> = (0..n_entries)
+            .into_par_iter()
+            .map(|_| AtomicU32::new(NO_SLOT))
             .collect();
-        let slots: Vec<Vec<u32>> = found
+        // Each pair is looked for once, from the side of its smaller index,
+        // which then writes the slot into both sides' entries. Slots are
+        // numbered in the order threads take them, which changes where a
+        // pair's parts are kept, never what they are.
+        let n_slots = AtomicU32::new(0);
+        order
             .par_iter()
-            .zip(&mirror)
-            .zip(&owned)
-            .enumerate()
-            .map(|(a, ((list, mirror), mine))| {
-                list.iter()
-                    .zip(mirror)
-                    .zip(mine)
-                    .map(|((&b, &theirs), &slot)| {
-                        if (b as usize) < a && theirs != NONE {
-                            owned[b as usize][theirs as usize]
-                        } else {
-                            slot
+            .for_each_init(Vec::new, |mirrors: &mut Vec<(usize, usize)>, &a| {
+                let a = a as usize;
+                let Some(list) = found.get(a) else {
+                    return;
+                };
+                mirrors.clear();
+                for (pos, &b) in list.iter().enumerate() {
+                    let b = b as usize;
+                    if b > a {
+                        if let Some(theirs) = position_in(b, a) {
+                            mirrors.push((starts[a] + pos, starts[b] + theirs as usize));
                         }
-                    })
-                    .collect()
-            })
-            .collect();
-        let values = (0..n_slots)
+                    }
+                }
+                let base = n_slots.fetch_add(mirrors.len() as u32, Ordering::Relaxed);
+                for (&(mine, theirs), slot) in mirrors.iter().zip(base..) {
+                    slots[mine].store(slot, Ordering::Relaxed);
+                    slots[theirs].store(slot, Ordering::Relaxed);
+                }
+            });
+        let values = (0..n_slots.into_inner())
             .into_par_iter()
             .map(|_| [AtomicU64::new(NOT_YET), AtomicU64::new(NOT_YET)])
             .collect();
-        Self { slots, values }
+        Self {
+            starts,
+            slots,
+            values,
+        }
+    }
+
+    /// The slot entries of `article_idx`'s found list.
+    fn slots_of(&self, article_idx: usize) -> &[AtomicU32] {
+        match (
+            self.starts.get(article_idx),
+            self.starts.get(article_idx + 1),
+        ) {
+            (Some(&start), Some(&end)) => &self.slots[start..end],
+            _ => &[],
+        }
+    }
+
+    /// The values of the slot in `entry`, if it has one.
+    fn value(&self, entry: Option<&AtomicU32>) -> Option<&[AtomicU64; 2]> {
+        let slot = entry?.load(Ordering::Relaxed);
+        self.values.get(slot as usize)
     }
 
     /// The parts of `article_idx` against each of `others` (its found
@@ -490,14 +491,12 @@ impl MutualParts {
         others: &[u32],
     ) -> Vec<Near> {
         parts.load(features, article_idx);
-        let slots = self.slots.get(article_idx).map_or(&[][..], Vec::as_slice);
+        let slots = self.slots_of(article_idx);
         let mut missing = std::mem::take(&mut parts.missing);
         missing.clear();
         let mut out: Vec<Near> = Vec::with_capacity(others.len());
         for (pos, &other) in others.iter().enumerate() {
-            let value = slots
-                .get(pos)
-                .and_then(|&slot| self.values.get(slot as usize));
+            let value = self.value(slots.get(pos));
             // The text is stored last (release) and read first
             // (acquire), so its presence means the entities are there.
             let text = value.map_or(NOT_YET, |value| value[0].load(Ordering::Acquire));
@@ -526,10 +525,7 @@ impl MutualParts {
         parts.fill(features, &mut out, &missing);
         for &pos in &missing {
             let pos = pos as usize;
-            if let Some(value) = slots
-                .get(pos)
-                .and_then(|&slot| self.values.get(slot as usize))
-            {
+            if let Some(value) = self.value(slots.get(pos)) {
                 let near = out[pos];
                 value[1].store(near.entities.to_bits(), Ordering::Relaxed);
                 value[0].store(near.text.to_bits(), Ordering::Release);
@@ -748,7 +744,7 @@ pub fn nearest_and_neighbourhoods(
     // keeping the closest by the full cosine finds nearer neighbours for the
     // same scoring work. The similarities that choose them also weigh the
     // neighbours, in the same pass, and their parts are kept for scoring.
-    let mutual = MutualParts::new(found);
+    let mutual = MutualParts::new(found, order);
     let named = named(features);
     let results = map_in_order(
         order,
@@ -1502,12 +1498,37 @@ mod tests {
         build(&docs, &[], &Weighting::default())
     }
 
+    /// For each entry of the found lists (flat, list after list): the
+    /// entry it shares its [`MutualParts`] slot with, if any.
+    fn partners(parts: &MutualParts) -> Vec<Option<usize>> {
+        let slots: Vec<u32> = parts
+            .slots
+            .iter()
+            .map(|slot| slot.load(Ordering::Relaxed))
+            .collect();
+        let mut holders: std::collections::HashMap<u32, Vec<usize>> = Default::default();
+        for (entry, &slot) in slots.iter().enumerate() {
+            if slot != NO_SLOT {
+                holders.entry(slot).or_default().push(entry);
+            }
+        }
+        slots
+            .iter()
+            .enumerate()
+            .map(|(entry, slot)| {
+                let both = holders.get(slot)?;
+                both.iter().copied().find(|&other| other != entry)
+            })
+            .collect()
+    }
+
     proptest! {
-        /// A large `related.count` makes the found lists long enough for
-        /// the sorted lookup of mirrors: it must number the pairs exactly
-        /// as the scans do.
+        /// Every pair found from both sides shares one slot, and no other
+        /// entry has one, whichever order the articles are visited in and
+        /// whether mirrors are scanned for or looked up in sorted copies
+        /// (a large `related.count`).
         #[test]
-        fn sorted_and_scanned_mirrors_give_the_same_slots(
+        fn mutual_pairs_and_only_they_share_a_slot(
             lists in proptest::collection::vec(
                 proptest::collection::btree_set(0u32..40, 0..12), 1..40)
         ) {
@@ -1516,10 +1537,31 @@ mod tests {
                 .enumerate()
                 .map(|(a, set)| set.iter().copied().filter(|&b| b as usize != a).rev().collect())
                 .collect();
-            let scanned = MutualParts::scanning_up_to(&found, usize::MAX);
-            let sorted = MutualParts::scanning_up_to(&found, 0);
-            prop_assert_eq!(&scanned.slots, &sorted.slots);
-            prop_assert_eq!(scanned.values.len(), sorted.values.len());
+            let mut starts = vec![0];
+            for list in &found {
+                starts.push(starts.last().unwrap() + list.len());
+            }
+            let expected: Vec<Option<usize>> = found
+                .iter()
+                .enumerate()
+                .flat_map(|(a, list)| {
+                    let (found, starts) = (&found, &starts);
+                    list.iter().map(move |&b| {
+                        let b = b as usize;
+                        let theirs = found.get(b)?.iter().position(|&x| x as usize == a)?;
+                        Some(starts[b] + theirs)
+                    })
+                })
+                .collect();
+            let forward: Vec<u32> = (0..found.len() as u32).collect();
+            let backward: Vec<u32> = forward.iter().rev().copied().collect();
+            let scanned = MutualParts::scanning_up_to(&found, &forward, usize::MAX);
+            let sorted = MutualParts::scanning_up_to(&found, &backward, 0);
+            let n_mutual = expected.iter().flatten().count() / 2;
+            prop_assert_eq!(&partners(&scanned), &expected);
+            prop_assert_eq!(&partners(&sorted), &expected);
+            prop_assert_eq!(scanned.values.len(), n_mutual);
+            prop_assert_eq!(sorted.values.len(), n_mutual);
         }
     }
 
