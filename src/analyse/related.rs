@@ -938,13 +938,31 @@ pub fn time_closeness(a: i64, b: i64, half_life_days: f64) -> f64 {
 /// up to `max` reasons, entities before terms, and no term that merely
 /// repeats an entity ("putin" after "Vladimir Putin").
 pub fn reasons(features: &Features, a: usize, b: usize, max: usize) -> Vec<String> {
-    let terms = || {
-        shared(
+    let fill_terms = |terms: &mut Vec<(u32, f64)>| {
+        terms.clear();
+        terms.extend(shared(
             vector_of(&features.vectors, a),
             vector_of(&features.vectors, b),
-        )
+        ));
     };
-    reasons_from(features, a, b, max, terms)
+    reasons_from(
+        features,
+        a,
+        b,
+        max,
+        &mut ReasonScratch::default(),
+        fill_terms,
+    )
+}
+
+/// Buffers [`reasons_from`] reuses from pair to pair: it runs for every
+/// shown related story, and allocating them anew cost more than filling
+/// them.
+#[derive(Default)]
+struct ReasonScratch {
+    /// The shared entities, then the shared terms, with the products of
+    /// their weights.
+    shared: Vec<(u32, f64)>,
 }
 
 /// Finds [`reasons`] for many pairs that share their first article, as the
@@ -956,6 +974,7 @@ pub struct ReasonFinder<'f> {
     /// The term weights of `loaded`, by term id; zero elsewhere.
     dense: Vec<f32>,
     loaded: Option<usize>,
+    scratch: ReasonScratch,
 }
 
 impl<'f> ReasonFinder<'f> {
@@ -965,6 +984,7 @@ impl<'f> ReasonFinder<'f> {
             features,
             dense: vec![0.0; features.term_labels.len()],
             loaded: None,
+            scratch: ReasonScratch::default(),
         }
     }
 
@@ -985,17 +1005,22 @@ impl<'f> ReasonFinder<'f> {
             self.loaded = Some(a);
         }
         let dense = &self.dense;
-        let terms = || {
+        let fill_terms = |terms: &mut Vec<(u32, f64)>| {
             // The same pairs and products as `shared`, not yet in order.
-            vector_of(&features.vectors, b)
-                .iter()
-                .filter_map(|&(id, weight)| {
-                    let mine = dense.get(id as usize).copied().unwrap_or(0.0);
-                    (mine != 0.0).then(|| (id, f64::from(mine) * f64::from(weight)))
-                })
-                .collect()
+            // Each entry is written and kept only when shared, without a
+            // branch (which would be taken at random: a third are shared).
+            let theirs = vector_of(&features.vectors, b);
+            terms.clear();
+            terms.resize(theirs.len(), (0, 0.0));
+            let mut n_shared = 0;
+            for &(id, weight) in theirs {
+                let mine = dense.get(id as usize).copied().unwrap_or(0.0);
+                terms[n_shared] = (id, f64::from(mine) * f64::from(weight));
+                n_shared += usize::from(mine != 0.0);
+            }
+            terms.truncate(n_shared);
         };
-        reasons_from(features, a, b, max, terms)
+        reasons_from(features, a, b, max, &mut self.scratch, fill_terms)
     }
 }
 
@@ -1003,36 +1028,63 @@ fn vector_of(vectors: &[Vec<(u32, f32)>], idx: usize) -> &[(u32, f32)] {
     vectors.get(idx).map_or(&[][..], Vec::as_slice)
 }
 
-/// Visits `items` (id, weight) strongest first, ties by id, as
-/// [`shared`] orders them, until `visit` returns false. Sorts only as far as
-/// it visits: reasons need the first few of a few dozen.
-fn strongest_first(items: &mut [(u32, f64)], mut visit: impl FnMut(u32) -> bool) {
+/// How many of the strongest items [`strongest_first`] picks in its first
+/// pass: a related story shows at most a few reasons, and the words it
+/// skips (repeating a name) are few.
+const FIRST_PICKS: usize = 8;
+
+/// Visits `items` (id, weight; each id once) strongest first, ties by id,
+/// as [`shared`] orders them, until `visit` returns false. Reasons need the
+/// first few of a few dozen: one pass keeps the strongest
+/// [`FIRST_PICKS`] in a small sorted array, and the rest are sorted only
+/// when the visit goes past them.
+fn strongest_first(items: &[(u32, f64)], mut visit: impl FnMut(u32) -> bool) {
+    use std::cmp::Ordering::{Greater, Less};
     let order = |x: &(u32, f64), y: &(u32, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-    let mut batch = 8;
-    let mut rest = items;
-    while !rest.is_empty() {
-        let end = batch.min(rest.len());
-        if end < rest.len() {
-            // A total order: the first `end` after selecting are the
-            // strongest `end`, and sorting them gives a full sort's start.
-            rest.select_nth_unstable_by(end - 1, order);
+    let mut top = [(0u32, 0f64); FIRST_PICKS];
+    let mut n_top = 0;
+    for item in items {
+        if n_top == FIRST_PICKS && order(item, &top[FIRST_PICKS - 1]) != Less {
+            continue;
         }
-        let (head, tail) = rest.split_at_mut(end);
-        head.sort_unstable_by(order);
-        for &(id, _) in head.iter() {
-            if !visit(id) {
-                return;
-            }
+        // Insertion: the last entry (or a free one) makes room, and
+        // entries the item comes before move down one.
+        let mut pos = n_top.min(FIRST_PICKS - 1);
+        n_top = (n_top + 1).min(FIRST_PICKS);
+        while pos > 0 && order(item, &top[pos - 1]) == Less {
+            top[pos] = top[pos - 1];
+            pos -= 1;
         }
-        rest = tail;
-        batch *= 2;
+        top[pos] = *item;
+    }
+    for &(id, _) in &top[..n_top] {
+        if !visit(id) {
+            return;
+        }
+    }
+    if items.len() <= n_top {
+        return;
+    }
+    // Visited all the picks and wants more: the rest, all after the last
+    // pick (a total order), sorted.
+    let last = top[n_top - 1];
+    let mut rest: Vec<(u32, f64)> = items
+        .iter()
+        .copied()
+        .filter(|item| order(item, &last) == Greater)
+        .collect();
+    rest.sort_unstable_by(order);
+    for (id, _) in rest {
+        if !visit(id) {
+            return;
+        }
     }
 }
 
 /// The ids two sparse vectors sorted by id share, with the product of
-/// their weights, in id order.
-fn shared_unordered(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
-    let mut out = Vec::new();
+/// their weights, in id order, into `out` (cleared first).
+fn shared_into(a: &[(u32, f32)], b: &[(u32, f32)], out: &mut Vec<(u32, f64)>) {
+    out.clear();
     let (mut i, mut j) = (0, 0);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
         match x.0.cmp(&y.0) {
@@ -1045,7 +1097,6 @@ fn shared_unordered(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f64)> {
             }
         }
     }
-    out
 }
 
 /// `text` lowercased into `into` (cleared first); ASCII without the
@@ -1060,25 +1111,29 @@ fn lowercase_into(text: &str, into: &mut String) {
     }
 }
 
-/// [`reasons`], with the shared terms (in any order) computed only when
-/// the entities leave room for them. Borrows labels and copies only the few
-/// it keeps, because it runs for every shown related story.
+/// [`reasons`], with the shared terms (in any order) put into the scratch
+/// buffer by `fill_terms` only when the entities leave room for them.
+/// Borrows labels and copies only the few it keeps, because it runs for
+/// every shown related story.
 fn reasons_from(
     features: &Features,
     a: usize,
     b: usize,
     max: usize,
-    shared_terms: impl FnOnce() -> Vec<(u32, f64)>,
+    scratch: &mut ReasonScratch,
+    fill_terms: impl FnOnce(&mut Vec<(u32, f64)>),
 ) -> Vec<String> {
     fn label(labels: &[String], id: u32) -> &str {
         labels.get(id as usize).map_or("", String::as_str)
     }
-    let mut entities = shared_unordered(
+    let shared = &mut scratch.shared;
+    shared_into(
         vector_of(&features.entity_vectors, a),
         vector_of(&features.entity_vectors, b),
+        shared,
     );
     let mut strongest_entities: Vec<u32> = Vec::with_capacity(3);
-    strongest_first(&mut entities, |id| {
+    strongest_first(shared, |id| {
         strongest_entities.push(id);
         strongest_entities.len() < 3
     });
@@ -1111,7 +1166,8 @@ fn reasons_from(
         kept_lower.push(std::mem::take(&mut lower));
     }
     if out.len() < max {
-        strongest_first(&mut shared_terms(), |id| {
+        fill_terms(shared);
+        strongest_first(shared, |id| {
             let label = label(&features.term_labels, id);
             lowercase_into(label, &mut lower);
             if !kept_lower.iter().any(|kept| {
@@ -1599,6 +1655,56 @@ mod tests {
         let b = vec!["Politics".to_string()];
         assert_eq!(topic_overlap(&a, &b), 0.5);
         assert_eq!(topic_overlap(&[], &[]), 0.0);
+    }
+
+    proptest! {
+        /// The picks and the sorted rest visit exactly what a full sort
+        /// would, in its order, for visits stopping anywhere.
+        #[test]
+        fn strongest_first_visits_in_sorted_order(
+            weights in proptest::collection::btree_map(0u32..200, 0u8..6, 0..40),
+            stop_after in 0usize..45,
+        ) {
+            // Few distinct weights, so that ties by id are common.
+            let items: Vec<(u32, f64)> = weights
+                .iter()
+                .map(|(&id, &weight)| (id, f64::from(weight) * 0.25))
+                .rev()
+                .collect();
+            let mut sorted = items.clone();
+            sorted.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let expected: Vec<u32> = sorted.iter().map(|&(id, _)| id).take(stop_after).collect();
+            let mut visited = Vec::new();
+            strongest_first(&items, |id| {
+                visited.push(id);
+                visited.len() < stop_after
+            });
+            if stop_after == 0 {
+                // A visit always sees the first item before it can stop.
+                prop_assert_eq!(visited.len(), usize::from(!items.is_empty()));
+            } else {
+                prop_assert_eq!(visited, expected);
+            }
+        }
+
+        /// The finder of the site's related lists gives what `reasons`
+        /// (used by `digest explain`) gives, pair after pair.
+        #[test]
+        fn reason_finder_matches_reasons(
+            texts in proptest::collection::vec(
+                proptest::collection::vec("[a-f]{3,6}|[A-C][a-c]{3} [A-C][a-c]{3}", 1..40), 2..6),
+            max in 1usize..12,
+        ) {
+            let texts: Vec<String> = texts.iter().map(|words| words.join(" ")).collect();
+            let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let features = features(&borrowed);
+            let mut finder = ReasonFinder::new(&features);
+            for a in 0..texts.len() {
+                for b in 0..texts.len() {
+                    prop_assert_eq!(finder.reasons(a, b, max), reasons(&features, a, b, max));
+                }
+            }
+        }
     }
 
     #[test]
