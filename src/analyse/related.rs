@@ -481,7 +481,8 @@ impl MutualParts {
     }
 
     /// The parts of `article_idx` against each of `others` (its found
-    /// list), in their order: from the slot when the other side already
+    /// list), in their order, into `out` (cleared first; reused from
+    /// article to article): from the slot when the other side already
     /// computed them.
     fn of(
         &self,
@@ -489,12 +490,13 @@ impl MutualParts {
         features: &Features,
         article_idx: usize,
         others: &[u32],
-    ) -> Vec<Near> {
+        out: &mut Vec<Near>,
+    ) {
         parts.load(features, article_idx);
         let slots = self.slots_of(article_idx);
         let mut missing = std::mem::take(&mut parts.missing);
         missing.clear();
-        let mut out: Vec<Near> = Vec::with_capacity(others.len());
+        out.clear();
         for (pos, &other) in others.iter().enumerate() {
             let value = self.value(slots.get(pos));
             // The text is stored last (release) and read first
@@ -522,7 +524,7 @@ impl MutualParts {
                 vector_of(&features.entity_vectors, other),
             ]
         }));
-        parts.fill(features, &mut out, &missing);
+        parts.fill(features, out, &missing);
         for &pos in &missing {
             let pos = pos as usize;
             if let Some(value) = self.value(slots.get(pos)) {
@@ -532,7 +534,6 @@ impl MutualParts {
             }
         }
         parts.missing = missing;
-        out
     }
 }
 
@@ -673,32 +674,52 @@ impl Expander {
     }
 }
 
-/// The `n_nearest` of `list` most similar to article `article_idx` by text
-/// and entities (the content score without neighbourhoods), with that
-/// similarity, most similar first, ties by index; none scoring 0.
-fn closest(
+/// The `n_nearest` of `pairs` most similar to article `article_idx` by
+/// text and entities (the content score without neighbourhoods), most
+/// similar first, ties by index; none scoring 0. Each as its
+/// [`heaviest_key`] (the similarity and the other article) and its
+/// position in `pairs`, in `ranked` (reused from article to article): the
+/// closest few of a few dozen are selected and sorted by integer keys
+/// instead of sorting them all by a float and then the index.
+fn closest<'r>(
     named: &[bool],
     article_idx: usize,
-    parts: Vec<Near>,
+    pairs: &[Near],
     n_nearest: usize,
     config: &RelatedConfig,
-) -> Vec<(Near, f32)> {
-    let mut near: Vec<(Near, f32)> = parts
-        .into_iter()
-        .map(|near| {
-            let other = near.article_idx as usize;
-            let entity_part =
-                entity_part_named(named, article_idx, other, near.text, near.entities);
-            (near, content(near.text, entity_part, None, config) as f32)
-        })
-        .filter(|&(_, similarity)| similarity > 0.0)
-        .collect();
-    near.sort_unstable_by(|a, b| {
-        b.1.total_cmp(&a.1)
-            .then(a.0.article_idx.cmp(&b.0.article_idx))
-    });
-    near.truncate(n_nearest);
-    near
+    ranked: &'r mut Vec<(u64, u32)>,
+) -> &'r [(u64, u32)] {
+    ranked.clear();
+    for (pos, near) in (0u32..).zip(pairs) {
+        let other = near.article_idx as usize;
+        let entity_part = entity_part_named(named, article_idx, other, near.text, near.entities);
+        let similarity = content(near.text, entity_part, None, config) as f32;
+        if similarity > 0.0 {
+            ranked.push((heaviest_key(near.article_idx, similarity), pos));
+        }
+    }
+    // The keys are distinct (each other article is in a found list once),
+    // so the positions never decide the order.
+    if n_nearest > 0 && ranked.len() > n_nearest {
+        ranked.select_nth_unstable_by(n_nearest - 1, |a, b| b.cmp(a));
+    }
+    ranked.truncate(n_nearest);
+    ranked.sort_unstable_by(|a, b| b.cmp(a));
+    ranked
+}
+
+/// Buffers one thread of [`nearest_and_neighbourhoods`] reuses from
+/// article to article.
+struct NearestScratch {
+    parts: PairParts,
+    expander: Expander,
+    /// The parts of the article against each of its found list.
+    pairs: Vec<Near>,
+    /// [`closest`]'s picks.
+    ranked: Vec<(u64, u32)>,
+    /// The neighbours that make up the neighbourhood, with their
+    /// similarity.
+    neighbours: Vec<(u32, f32)>,
 }
 
 /// What the site scores pairs from: each article's candidates (the
@@ -748,22 +769,41 @@ pub fn nearest_and_neighbourhoods(
     let named = named(features);
     let results = map_in_order(
         order,
-        || (PairParts::new(features), Expander::new(n_terms)),
-        |(parts, expander), article_idx| {
-            let pairs = mutual.of(parts, features, article_idx, &found[article_idx]);
-            let near = closest(&named, article_idx, pairs, n_candidates, config);
-            let neighbours: Vec<(u32, f32)> = near
-                .iter()
-                .take(n_neighbours)
-                .map(|&(near, similarity)| (near.article_idx, similarity))
-                .collect();
+        || NearestScratch {
+            parts: PairParts::new(features),
+            expander: Expander::new(n_terms),
+            pairs: Vec::new(),
+            ranked: Vec::new(),
+            neighbours: Vec::new(),
+        },
+        |scratch, article_idx| {
+            let pairs = &mut scratch.pairs;
+            let found = &found[article_idx];
+            mutual.of(&mut scratch.parts, features, article_idx, found, pairs);
+            let ranked = closest(
+                &named,
+                article_idx,
+                pairs,
+                n_candidates,
+                config,
+                &mut scratch.ranked,
+            );
+            let neighbours = &mut scratch.neighbours;
+            neighbours.clear();
+            neighbours.extend(
+                ranked
+                    .iter()
+                    .take(n_neighbours)
+                    .map(|&(key, _)| (id_of_key(key), weight_of_key(key))),
+            );
+            let near: Vec<Near> = ranked.iter().map(|&(_, pos)| pairs[pos as usize]).collect();
             touch(
                 neighbours
                     .iter()
                     .map(|&(other, _)| vector_of(&features.vectors, other as usize)),
             );
-            let around = expander.expand(features, article_idx, &neighbours);
-            (near.into_iter().map(|(near, _)| near).collect(), around)
+            let around = scratch.expander.expand(features, article_idx, neighbours);
+            (near, around)
         },
     );
     results.into_iter().unzip()
@@ -852,6 +892,16 @@ fn keep_heaviest(keys: &mut Vec<u64>, keep: usize, sample: &mut Vec<u64>) {
 /// The id of a [`heaviest_key`].
 fn id_of_key(key: u64) -> u32 {
     u32::MAX - key as u32
+}
+
+/// The weight of a [`heaviest_key`], to the bit: [`order_bits`] undone.
+fn weight_of_key(key: u64) -> f32 {
+    let bits = (key >> 32) as u32;
+    f32::from_bits(if bits >> 31 == 1 {
+        bits & 0x7fff_ffff
+    } else {
+        !bits
+    })
 }
 
 /// An order of the articles in which each comes soon after others it is
@@ -1655,6 +1705,22 @@ mod tests {
         let b = vec!["Politics".to_string()];
         assert_eq!(topic_overlap(&a, &b), 0.5);
         assert_eq!(topic_overlap(&[], &[]), 0.0);
+    }
+
+    proptest! {
+        /// A key gives back its id and weight to the bit, and keys order
+        /// pairs as `total_cmp` of the weights then the smaller id first.
+        #[test]
+        fn heaviest_keys_round_trip_and_order(
+            a in (any::<u32>(), any::<f32>()),
+            b in (any::<u32>(), any::<f32>()),
+        ) {
+            let key = heaviest_key(a.0, a.1);
+            prop_assert_eq!(id_of_key(key), a.0);
+            prop_assert_eq!(weight_of_key(key).to_bits(), a.1.to_bits());
+            let expected = b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            prop_assert_eq!(heaviest_key(b.0, b.1).cmp(&key), expected);
+        }
     }
 
     proptest! {
