@@ -294,12 +294,12 @@ fn count_chunks(
 
     // Document frequencies, summed over the threads and moved to final ids.
     let term_df = final_frequencies(
-        workers.iter().map(|w| &w.term_frequencies[..]),
+        workers.iter().map(|w| &w.terms),
         &term_ids,
         term_labels.len(),
     );
     let entity_df = final_frequencies(
-        workers.iter().map(|w| &w.entity_frequencies[..]),
+        workers.iter().map(|w| &w.entities),
         &entity_ids,
         entity_labels.len(),
     );
@@ -427,18 +427,18 @@ impl Counted {
 
 /// Document frequencies by final id, from each thread's by provisional id.
 fn final_frequencies<'f>(
-    per_thread: impl Iterator<Item = &'f [u32]>,
+    per_thread: impl Iterator<Item = &'f DenseCounts>,
     final_ids: &[u32],
     n_ids: usize,
 ) -> Vec<u32> {
     let mut frequencies = vec![0u32; n_ids];
     for counts in per_thread {
-        for (id, &count) in counts.iter().enumerate() {
+        for (id, counted) in counts.slots.iter().enumerate() {
             if let Some(slot) = final_ids
                 .get(id)
                 .and_then(|&id| frequencies.get_mut(id as usize))
             {
-                *slot += count;
+                *slot += counted.documents;
             }
         }
     }
@@ -1226,12 +1226,37 @@ impl WordCache {
     }
 }
 
+/// Bits of [`CachedFacts::shapes`]: what entity detection asks of every
+/// word, copied out of the word's cache entry while the counting pass has it
+/// at hand, so that detection reads them in order instead of visiting each
+/// word's entry again.
+const CAPITALISED: u8 = 1;
+const CONNECTOR: u8 = 2;
+const WEAK: u8 = 4;
+
+/// The [`CAPITALISED`], [`CONNECTOR`] and [`WEAK`] bits of a written word.
+fn shape_of(written: &WrittenWord) -> u8 {
+    let mut shape = 0;
+    if written.starts_uppercase {
+        shape |= CAPITALISED;
+    }
+    if written.is_connector {
+        shape |= CONNECTOR;
+    }
+    if written.weak {
+        shape |= WEAK;
+    }
+    shape
+}
+
 /// Entity detection's questions about one body, answered from the thread's
 /// word cache and the marks its words left for this document.
 struct CachedFacts<'c> {
     cache: &'c WordCache,
     /// The written-word id of each body word, by position.
     ids: &'c [u32],
+    /// The shape ([`shape_of`]) of each body word, by position.
+    shapes: &'c [u8],
     /// This document's stamp.
     stamp: u32,
 }
@@ -1244,15 +1269,21 @@ impl CachedFacts<'_> {
 
 impl WordFacts for CachedFacts<'_> {
     fn is_capitalised(&mut self, position: usize) -> bool {
-        self.written(position).is_some_and(|w| w.starts_uppercase)
+        self.shapes
+            .get(position)
+            .is_some_and(|shape| shape & CAPITALISED != 0)
     }
 
     fn is_connector(&mut self, position: usize) -> bool {
-        self.written(position).is_some_and(|w| w.is_connector)
+        self.shapes
+            .get(position)
+            .is_some_and(|shape| shape & CONNECTOR != 0)
     }
 
     fn is_weak(&mut self, position: usize) -> bool {
-        self.written(position).is_none_or(|w| w.weak)
+        self.shapes
+            .get(position)
+            .is_none_or(|shape| shape & WEAK != 0)
     }
 
     fn written_in_lowercase(&mut self, position: usize) -> bool {
@@ -1269,7 +1300,7 @@ impl WordFacts for CachedFacts<'_> {
     }
 }
 
-/// One id's counts in one document.
+/// One id's counts in one document, and its document frequency.
 #[derive(Clone, Copy, Default)]
 struct Slot {
     /// Occurrences weighted by where they are (headline, first paragraph).
@@ -1278,6 +1309,10 @@ struct Slot {
     body: u32,
     /// The stamp of the document the counts are of: older ones are stale.
     document: u32,
+    /// Documents of the thread's chunks the id occurs in. Kept in the
+    /// slot, which counting the document has just visited, rather than in
+    /// an array of its own that would cost one more cache miss per id.
+    documents: u32,
 }
 
 /// The counts of one document, summed in a dense array indexed by
@@ -1302,6 +1337,7 @@ impl DenseCounts {
                 weight: 0.0,
                 body: 0,
                 document: self.document,
+                documents: slot.documents,
             };
             self.touched.push(id);
         }
@@ -1311,15 +1347,11 @@ impl DenseCounts {
 
     /// Appends the document's counts to `packed`, in the order ids were
     /// first added, and counts the document in the frequency of each id.
-    fn pack(&mut self, packed: &mut PackedCounts, frequencies: &mut Vec<u32>) {
-        // Every id touched has a slot: one length check for the document.
-        if frequencies.len() < self.slots.len() {
-            frequencies.resize(self.slots.len(), 0);
-        }
+    fn pack(&mut self, packed: &mut PackedCounts) {
         for id in self.touched.drain(..) {
-            let slot = self.slots[id as usize];
+            let slot = &mut self.slots[id as usize];
             packed.push(id, slot.weight, slot.body);
-            frequencies[id as usize] += 1;
+            slot.documents += 1;
         }
     }
 }
@@ -1449,17 +1481,16 @@ impl BodyStems {
     }
 }
 
-/// What a thread keeps from chunk to chunk: its word caches, its counting
-/// arrays and the document frequencies of the documents it read.
+/// What a thread keeps from chunk to chunk: its word caches and its
+/// counting arrays, which hold the document frequencies of the documents it
+/// read.
 #[derive(Default)]
 struct Worker {
     caches: Caches,
+    /// Counts by provisional term id.
     terms: DenseCounts,
+    /// Counts by provisional entity id.
     entities: DenseCounts,
-    /// Documents per provisional term id.
-    term_frequencies: Vec<u32>,
-    /// Documents per provisional entity id.
-    entity_frequencies: Vec<u32>,
 }
 
 /// The result of processing one chunk of documents.
@@ -1496,8 +1527,6 @@ impl Chunk {
             caches,
             terms: term_counts,
             entities: entity_counts,
-            term_frequencies,
-            entity_frequencies,
         } = worker;
         let mut terms = PackedCounts::default();
         let mut entities = PackedCounts::default();
@@ -1506,6 +1535,7 @@ impl Chunk {
         let mut title_words: Vec<Word<'a>> = Vec::new();
         let mut body_words: Vec<Word<'a>> = Vec::new();
         let mut body_ids: Vec<u32> = Vec::new();
+        let mut body_shapes: Vec<u8> = Vec::new();
         let mut one_letter_stems: Vec<u32> = Vec::new();
         let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
         for (document_idx, document) in documents.iter().enumerate() {
@@ -1557,8 +1587,10 @@ impl Chunk {
                     *id = cache.written_id(document.text, word, shared, &mut buffer);
                 }
             }
+            body_shapes.clear();
             for (word, &id) in body_words.iter().zip(&body_ids) {
                 let written = &mut cache.written[id as usize];
+                body_shapes.push(shape_of(written));
                 if written.starts_lowercase {
                     if written.is_normal_form {
                         written.lowercase_in = stamp;
@@ -1583,7 +1615,7 @@ impl Chunk {
             }
             n_words += body_ids.len();
             word_counts.push(n_words as u32);
-            term_counts.pack(&mut terms, term_frequencies);
+            term_counts.pack(&mut terms);
             // Stems of one letter count for near-duplicates only (weight 0,
             // no document frequency).
             one_letter_stems.sort_unstable();
@@ -1596,6 +1628,7 @@ impl Chunk {
             let mut facts = CachedFacts {
                 cache,
                 ids: &body_ids,
+                shapes: &body_shapes,
                 stamp,
             };
             spans.clear();
@@ -1618,7 +1651,7 @@ impl Chunk {
                     entity_counts.add(span.alias, weighting.entity_alias, 0);
                 }
             }
-            entity_counts.pack(&mut entities, entity_frequencies);
+            entity_counts.pack(&mut entities);
             entities.end_document();
         }
         let mut forms = Vec::new();
