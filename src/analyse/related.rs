@@ -1289,47 +1289,54 @@ pub fn candidate_indices(features: &Features, n_candidates: usize) -> Vec<Vec<u3
         ((n_articles as f64).sqrt() * 4.0).clamp(200.0, MAX_POSTINGS as f64) as usize;
     let term_index = InvertedIndex::new(&features.vectors, INDEX_TERMS, max_postings);
     let entity_index = InvertedIndex::new(&features.entity_vectors, INDEX_ENTITIES, max_postings);
-    (0..n_articles)
-        .into_par_iter()
-        .map_init(
-            || (vec![0f32; n_articles], Vec::<u32>::new(), Vec::<u64>::new()),
-            |(accumulator, touched, keys), article_idx| {
-                let mut n_touched = 0;
-                term_index.accumulate(article_idx, accumulator, touched, &mut n_touched, 1.0);
-                entity_index.accumulate(article_idx, accumulator, touched, &mut n_touched, 0.5);
-                // Most overlap first, ties by index, as [`heaviest_key`]s: a
-                // total order, so selecting the first `n_candidates` and
-                // sorting only them gives what sorting them all would.
-                // The best so far, cut back to `n_candidates` whenever it
-                // holds four times as many; an article below the weakest of
-                // a cut-back set is beaten by all of them, so it is not kept
-                // at all. Thousands of articles are touched, a few dozen
-                // kept: this avoids collecting and selecting them all.
-                let keep = n_candidates.max(1);
-                let mut weakest = 0u64;
-                keys.clear();
-                for &other in &touched[..n_touched] {
-                    let slot = &mut accumulator[other as usize];
-                    let key = heaviest_key(other, *slot);
-                    *slot = 0.0;
-                    if key >= weakest && other as usize != article_idx {
-                        keys.push(key);
-                        if keys.len() >= 4 * keep {
-                            keys.select_nth_unstable_by(keep - 1, |a, b| b.cmp(a));
-                            keys.truncate(keep);
-                            weakest = keys[keep - 1];
-                        }
+    // Articles visited grouped by their strongest listed term: those of
+    // one group read the same posting lists and add into the same other
+    // articles' accumulator slots, which over a large site are then in
+    // cache. Each article's search is on its own, so the order changes the
+    // work's speed, never its result.
+    let mut order: Vec<u32> = (0..n_articles as u32).collect();
+    order.par_sort_unstable_by_key(|&article_idx| {
+        (term_index.first_listed(article_idx as usize), article_idx)
+    });
+    map_in_order(
+        &order,
+        || (vec![0f32; n_articles], Vec::<u32>::new(), Vec::<u64>::new()),
+        |(accumulator, touched, keys), article_idx| {
+            let mut n_touched = 0;
+            term_index.accumulate(article_idx, accumulator, touched, &mut n_touched, 1.0);
+            entity_index.accumulate(article_idx, accumulator, touched, &mut n_touched, 0.5);
+            // Most overlap first, ties by index, as [`heaviest_key`]s: a
+            // total order, so selecting the first `n_candidates` and
+            // sorting only them gives what sorting them all would.
+            // The best so far, cut back to `n_candidates` whenever it
+            // holds four times as many; an article below the weakest of
+            // a cut-back set is beaten by all of them, so it is not kept
+            // at all. Thousands of articles are touched, a few dozen
+            // kept: this avoids collecting and selecting them all.
+            let keep = n_candidates.max(1);
+            let mut weakest = 0u64;
+            keys.clear();
+            for &other in &touched[..n_touched] {
+                let slot = &mut accumulator[other as usize];
+                let key = heaviest_key(other, *slot);
+                *slot = 0.0;
+                if key >= weakest && other as usize != article_idx {
+                    keys.push(key);
+                    if keys.len() >= 4 * keep {
+                        keys.select_nth_unstable_by(keep - 1, |a, b| b.cmp(a));
+                        keys.truncate(keep);
+                        weakest = keys[keep - 1];
                     }
                 }
-                if keys.len() > keep {
-                    keys.select_nth_unstable_by(keep - 1, |a, b| b.cmp(a));
-                }
-                keys.truncate(n_candidates);
-                keys.sort_unstable_by(|a, b| b.cmp(a));
-                keys.iter().map(|&key| id_of_key(key)).collect::<Vec<u32>>()
-            },
-        )
-        .collect()
+            }
+            if keys.len() > keep {
+                keys.select_nth_unstable_by(keep - 1, |a, b| b.cmp(a));
+            }
+            keys.truncate(n_candidates);
+            keys.sort_unstable_by(|a, b| b.cmp(a));
+            keys.iter().map(|&key| id_of_key(key)).collect::<Vec<u32>>()
+        },
+    )
 }
 
 /// Scores every candidate of every article (their text and entity parts
@@ -1514,6 +1521,22 @@ impl InvertedIndex {
             tops,
             max_postings,
         }
+    }
+
+    /// The strongest id of vector `query` whose posting list is read (not
+    /// too common), or `u32::MAX` when there is none.
+    fn first_listed(&self, query: usize) -> u32 {
+        let listed = |id: u32| {
+            let id = id as usize;
+            match (self.starts.get(id), self.starts.get(id + 1)) {
+                (Some(&start), Some(&end)) => end - start <= self.max_postings,
+                _ => false,
+            }
+        };
+        self.tops
+            .get(query)
+            .and_then(|tops| tops.iter().map(|&(id, _)| id).find(|&id| listed(id)))
+            .unwrap_or(u32::MAX)
     }
 
     /// Adds `scale × w_query × w_other` to `accumulator[other]` for every
