@@ -349,34 +349,40 @@ impl Counted {
                     .saturating_sub(chunk_idx * CHUNK_SIZE)
                     .min(chunk.word_counts.len());
                 let mut out = ChunkVectors::default();
-                let mut entries: Vec<(u32, f32, u32)> = Vec::new();
+                // A document's entries are sorted as integers, final id
+                // above and position below, which sorts faster than the
+                // entries themselves; ids are unique within a document, so
+                // the order is the entries' order by id.
+                let mut keys: Vec<u64> = Vec::new();
+                let mut entries: Vec<(f32, u32)> = Vec::new();
                 let mut counts: Vec<(u32, f32)> = Vec::new();
                 for idx in 0..n_own {
+                    keys.clear();
                     entries.clear();
-                    entries.extend(chunk.terms.document(idx).map(|(id, weight, body)| {
+                    for (id, weight, body) in chunk.terms.document(idx) {
                         // One-letter stems keep their key, above every term id.
                         let id = term_ids.get(id as usize).copied().unwrap_or(id);
-                        (id, weight, body)
-                    }));
-                    entries.sort_unstable_by_key(|&(id, ..)| id);
-                    if bodies {
-                        let mut previous = 0;
-                        for &(id, _, body) in &entries {
-                            if body > 0 {
-                                push_varint(&mut out.body_bytes, id - previous);
-                                push_varint(&mut out.body_bytes, body);
-                                previous = id;
-                            }
+                        keys.push((u64::from(id) << 32) | entries.len() as u64);
+                        entries.push((weight, body));
+                    }
+                    keys.sort_unstable();
+                    let mut previous = 0;
+                    counts.clear();
+                    for &key in &keys {
+                        let id = (key >> 32) as u32;
+                        let (weight, body) = entries[key as u32 as usize];
+                        if bodies && body > 0 {
+                            push_varint(&mut out.body_bytes, id - previous);
+                            push_varint(&mut out.body_bytes, body);
+                            previous = id;
                         }
+                        if (id as usize) < term_idf.len() {
+                            counts.push((id, weight));
+                        }
+                    }
+                    if bodies {
                         out.body_ends.push(out.body_bytes.len());
                     }
-                    counts.clear();
-                    counts.extend(
-                        entries
-                            .iter()
-                            .filter(|&&(id, ..)| (id as usize) < term_idf.len())
-                            .map(|&(id, weight, _)| (id, weight)),
-                    );
                     out.vectors.push(weigh(
                         &mut counts,
                         &term_idf,
