@@ -1292,6 +1292,13 @@ impl WordFacts for CachedFacts<'_> {
             .is_none_or(|shape| shape & WEAK != 0)
     }
 
+    fn next_capitalised(&mut self, from: usize, end: usize) -> usize {
+        self.shapes
+            .get(from..end)
+            .and_then(|shapes| shapes.iter().position(|shape| shape & CAPITALISED != 0))
+            .map_or(end, |offset| from + offset)
+    }
+
     fn written_in_lowercase(&mut self, position: usize) -> bool {
         let cache = self.cache;
         self.written(position)

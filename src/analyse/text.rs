@@ -895,6 +895,13 @@ pub trait WordFacts {
     /// True when the text capitalises this word, as written, inside a
     /// sentence somewhere.
     fn capitalised_inside(&mut self, position: usize) -> bool;
+    /// The position of the first capitalised word in `from..end`, or `end`
+    /// when there is none.
+    fn next_capitalised(&mut self, from: usize, end: usize) -> usize {
+        (from..end)
+            .find(|&position| self.is_capitalised(position))
+            .unwrap_or(end)
+    }
 }
 
 /// True when a lowercased word cannot open or close a name.
@@ -929,7 +936,21 @@ pub fn entity_spans(
             emit(first..last);
         }
     };
-    for (position, word) in words.iter().enumerate() {
+    let mut position = 0;
+    while position < words.len() {
+        if run_start == run_end {
+            // No run to extend or end (nor a pending connector, which only
+            // follows a run): the words before the next capitalised one
+            // would each only move the empty run past them, so it jumps
+            // there at once. Most words of a text are skipped here.
+            position = facts.next_capitalised(position, words.len());
+            run_start = position;
+            run_end = position;
+            if position == words.len() {
+                break;
+            }
+        }
+        let word = &words[position];
         let continues = word.joined_to_previous && !word.sentence_start;
         let run_is_empty = run_start == run_end;
         if facts.is_capitalised(position) {
@@ -942,19 +963,21 @@ pub fn entity_spans(
             }
             pending_connector = false;
             run_end = position + 1;
+            position += 1;
             continue;
         }
         if continues && !run_is_empty && !pending_connector && facts.is_connector(position) {
             pending_connector = true;
+            position += 1;
             continue;
         }
         pending_connector = false;
-        // Most words are not capitalised and follow no run: nothing to flush.
         if !run_is_empty {
             flush(run_start, run_end, facts);
         }
         run_start = position + 1;
         run_end = position + 1;
+        position += 1;
     }
     flush(run_start, run_end, facts);
 }
