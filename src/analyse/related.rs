@@ -1353,6 +1353,14 @@ pub fn score_candidates(
     let n_terms = signals.features.term_labels.len();
     let topic_ids = topic_ids(signals.topics);
     let topics_of = |idx: usize| topic_ids.get(idx).map_or(&[][..], Vec::as_slice);
+    let topic_bits = topic_bits(&topic_ids);
+    let overlap = |a: usize, b: usize| match &topic_bits {
+        Some(bits) => overlap_of_bits(
+            bits.get(a).copied().unwrap_or(0),
+            bits.get(b).copied().unwrap_or(0),
+        ),
+        None => overlap_of_ids(topics_of(a), topics_of(b)),
+    };
     let in_order: Vec<(u32, Vec<Near>)> = order
         .iter()
         .filter_map(|&article_idx| {
@@ -1400,7 +1408,7 @@ pub fn score_candidates(
                             (Some(_), Some(dot)) => Some(dot.clamp(0.0, 1.0)),
                             _ => None,
                         };
-                        let topics = overlap_of_ids(topics_of(article_idx), topics_of(other));
+                        let topics = overlap(article_idx, other);
                         let time = time_closeness(
                             signals.timestamps.get(article_idx).copied().unwrap_or(0),
                             signals.timestamps.get(other).copied().unwrap_or(0),
@@ -1445,6 +1453,30 @@ fn topic_ids(topics: &[Vec<String>]) -> Vec<Vec<u32>> {
                 .collect()
         })
         .collect()
+}
+
+/// Each article's topic ids from [`topic_ids`] as the bits of one number,
+/// when there are at most 64 topics (a site has a dozen or so): scoring
+/// then reads one array of numbers, not each candidate's own small list,
+/// which over a large site is in no cache. `None` with more topics.
+fn topic_bits(topic_ids: &[Vec<u32>]) -> Option<Vec<u64>> {
+    topic_ids
+        .iter()
+        .map(|ids| {
+            ids.iter()
+                .try_fold(0u64, |bits, &id| Some(bits | 1u64.checked_shl(id)?))
+        })
+        .collect()
+}
+
+/// [`overlap_of_ids`] of two [`topic_bits`] sets: the same counts (the
+/// id lists have no repeats), so the same ratio to the bit.
+fn overlap_of_bits(a: u64, b: u64) -> f64 {
+    let n_union = (a | b).count_ones();
+    if n_union == 0 {
+        return 0.0;
+    }
+    f64::from((a & b).count_ones()) / f64::from(n_union)
 }
 
 /// [`topic_overlap`] of two id lists from [`topic_ids`].
@@ -1743,6 +1775,24 @@ mod tests {
             prop_assert_eq!(weight_of_key(key).to_bits(), a.1.to_bits());
             let expected = b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
             prop_assert_eq!(heaviest_key(b.0, b.1).cmp(&key), expected);
+        }
+    }
+
+    proptest! {
+        /// Topic sets as bits overlap exactly as the id lists do, and more
+        /// than 64 topics keep the lists.
+        #[test]
+        fn topic_bits_overlap_as_the_id_lists_do(
+            a in proptest::collection::btree_set(0u32..64, 0..10),
+            b in proptest::collection::btree_set(0u32..64, 0..10),
+        ) {
+            let lists = vec![a.into_iter().collect::<Vec<u32>>(), b.into_iter().collect()];
+            let bits = topic_bits(&lists).expect("ids below 64");
+            prop_assert_eq!(
+                overlap_of_bits(bits[0], bits[1]).to_bits(),
+                overlap_of_ids(&lists[0], &lists[1]).to_bits()
+            );
+            prop_assert_eq!(topic_bits(&[vec![3, 64]]), None);
         }
     }
 
