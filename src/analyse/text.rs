@@ -584,8 +584,20 @@ fn is_smart_ascii(text: &str) -> bool {
 }
 
 /// The index of the first non-ASCII byte at or after `idx`, or the length
-/// of `bytes`; eight bytes at a time.
+/// of `bytes`; 32 bytes at a time while they are all ASCII (most of a
+/// news text is), then eight at a time.
 fn next_non_ascii(bytes: &[u8], mut idx: usize) -> usize {
+    while let Some(chunk) = bytes.get(idx..idx + 32) {
+        let any_high = chunk.chunks_exact(8).fold(0, |high, word| {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(word);
+            high | u64::from_le_bytes(eight)
+        }) & HIGH_BITS;
+        if any_high != 0 {
+            break;
+        }
+        idx += 32;
+    }
     while let Some(chunk) = bytes.get(idx..idx + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -1183,6 +1195,21 @@ mod tests {
             let mut by_pieces = Vec::new();
             words_by_pieces(&text, |word| by_pieces.push(word));
             proptest::prop_assert_eq!(scanned, by_pieces);
+        }
+    }
+
+    #[test]
+    fn the_first_non_ascii_byte_is_found_wherever_it_stands() {
+        for len in [0, 7, 8, 31, 32, 33, 70] {
+            for at in 0..=len {
+                let mut bytes = vec![b'a'; len];
+                if at < len {
+                    bytes[at] = 0xC3;
+                }
+                for from in [0, 1, 9].into_iter().filter(|&from| from <= at) {
+                    assert_eq!(next_non_ascii(&bytes, from), at, "len {len}, at {at}");
+                }
+            }
         }
     }
 
